@@ -1,0 +1,35 @@
+//! Turning text into vectors: the [`Embedder`] seam and its fastembed implementation.
+
+mod fastembed;
+
+pub use self::fastembed::{FastEmbedder, ModelFiles};
+
+/// Why embedding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    /// Model files or the ONNX Runtime library are missing or unusable: fix the set-up.
+    #[error("{0}")]
+    Setup(String),
+    /// The model failed on an input.
+    #[error("embedding failed: {0}")]
+    Inference(String),
+}
+
+/// A text embedding model. Batch-shaped and synchronous: the model keeps every core busy,
+/// so async callers run it on a blocking thread.
+pub trait Embedder: Send + Sync {
+    /// A stable name for the model, recorded with every chunk and answer.
+    fn model_id(&self) -> &str;
+    /// Length of the vectors it returns.
+    fn dimension(&self) -> usize;
+    /// One unit-length vector per input text, in order.
+    fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
+}
+
+/// Scales a vector to unit length so that dot product and cosine agree.
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}

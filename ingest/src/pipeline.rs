@@ -1,0 +1,454 @@
+//! The ingest pipeline: discover → plan → load and chunk → embed → upsert. The three last
+//! stages run concurrently, joined by bounded channels so memory stays flat on any corpus.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::chunk::Chunker;
+use crate::domain::{Chunk, CollectionName, EmbeddedChunk};
+use crate::embed::{EmbedError, Embedder};
+use crate::load::{self, Format, LoadError};
+use crate::progress::Progress;
+use crate::store::{StoreError, VectorStore};
+use crate::sync::{self, Plan};
+
+/// Bumped when a loader's output changes, so existing documents are re-ingested.
+const LOADER_VERSION: u32 = 1;
+/// Chunks per embedding call: large enough to keep the model busy, small enough for memory.
+const EMBED_BATCH: usize = 64;
+/// Queue depths between stages (in files, then in batches).
+const LOADED_QUEUE: usize = 16;
+const EMBEDDED_QUEUE: usize = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0} does not exist: give a directory or file to ingest")]
+    MissingPath(PathBuf),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error("ingest stage failed: {0}")]
+    Stage(String),
+}
+
+/// What to ingest and how.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    pub paths: Vec<PathBuf>,
+    pub collection: CollectionName,
+    /// Delete stored chunks of files that are no longer there.
+    pub prune: bool,
+    /// Only compute and report the plan.
+    pub dry_run: bool,
+    /// Show progress bars (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// A file left out of the run, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub source: String,
+    pub reason: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub collection: String,
+    pub dry_run: bool,
+    pub plan: Plan,
+    /// Files seen that cairn can read.
+    pub files: usize,
+    /// Chunks embedded and stored by this run.
+    pub chunks: usize,
+    /// Sources whose chunks were deleted because their file is gone (`--prune`).
+    pub pruned: usize,
+    pub skipped: Vec<Skipped>,
+    pub seconds: f64,
+    /// Wall time spent inside the embedding model.
+    pub embed_seconds: f64,
+    pub chunks_per_second: f64,
+}
+
+/// A file to ingest: where it is and its source path.
+#[derive(Debug, Clone)]
+struct FileEntry {
+    source: String,
+    path: PathBuf,
+}
+
+/// Runs ingest runs against one embedder, chunker and store.
+#[derive(Clone)]
+pub struct Ingestor {
+    pub embedder: Arc<dyn Embedder>,
+    pub store: Arc<dyn VectorStore>,
+    pub chunker: Arc<Chunker>,
+}
+
+impl Ingestor {
+    #[tracing::instrument(skip_all, fields(collection = %request.collection))]
+    pub async fn run(&self, request: &IngestRequest) -> Result<Summary, IngestError> {
+        let started = Instant::now();
+        let (files, mut skipped) = discover(&request.paths)?;
+        let fingerprint = self.fingerprint();
+        let hashes = hash_files(files.clone(), fingerprint.clone()).await?;
+        let mut on_disk = BTreeMap::new();
+        let mut entries = Vec::new();
+        for (entry, hash) in files.into_iter().zip(hashes) {
+            match hash {
+                Ok(h) => {
+                    on_disk.insert(entry.source.clone(), h);
+                    entries.push(entry);
+                }
+                Err(reason) => skipped.push(Skipped { source: entry.source, reason }),
+            }
+        }
+        let name = &request.collection;
+        if !request.dry_run {
+            self.store.create_collection(name, self.embedder.dimension()).await?;
+        }
+        let plan = sync::plan(&on_disk, &self.store.inventory(name).await?);
+        let mut summary = Summary {
+            collection: name.to_string(),
+            dry_run: request.dry_run,
+            files: on_disk.len(),
+            ..Summary::default()
+        };
+        if !request.dry_run {
+            if request.prune {
+                self.store.delete_sources(name, &plan.removed).await?;
+                summary.pruned = plan.removed.len();
+            }
+            let todo: BTreeSet<&String> = plan.added.iter().chain(&plan.changed).collect();
+            let work: Vec<FileEntry> = entries.into_iter().filter(|e| todo.contains(&e.source)).collect();
+            let stored = self
+                .ingest_files(name, work, &plan.changed, fingerprint, request.progress)
+                .await?;
+            summary.chunks = stored.chunks;
+            summary.embed_seconds = stored.embed_time.as_secs_f64();
+            skipped.extend(stored.skipped);
+            self.store.flush(name).await?;
+        }
+        summary.plan = plan;
+        summary.skipped = skipped;
+        summary.seconds = started.elapsed().as_secs_f64();
+        summary.chunks_per_second = summary.chunks as f64 / summary.seconds.max(1e-9);
+        Ok(summary)
+    }
+
+    /// Everything besides the file's bytes that decides its chunks and vectors.
+    fn fingerprint(&self) -> String {
+        let s = self.chunker.settings();
+        format!(
+            "loader={LOADER_VERSION};model={};dim={};max_tokens={};overlap={}",
+            self.embedder.model_id(),
+            self.embedder.dimension(),
+            s.max_tokens,
+            s.overlap_tokens
+        )
+    }
+
+    /// Load+chunk, embed and upsert run as three concurrent stages.
+    async fn ingest_files(
+        &self,
+        name: &CollectionName,
+        files: Vec<FileEntry>,
+        changed: &[String],
+        fingerprint: String,
+        show_progress: bool,
+    ) -> Result<Stored, IngestError> {
+        let progress = Progress::new(files.len() as u64, show_progress);
+        let (loaded_tx, loaded_rx) = mpsc::channel(LOADED_QUEUE);
+        let (embedded_tx, embedded_rx) = mpsc::channel(EMBEDDED_QUEUE);
+        let chunker = self.chunker.clone();
+        let loader = tokio::task::spawn_blocking(move || load_stage(files, &chunker, &fingerprint, &loaded_tx));
+        let embedder = self.embedder.clone();
+        let embed = tokio::spawn(embed_stage(embedder, loaded_rx, embedded_tx));
+        let changed: HashSet<String> = changed.iter().cloned().collect();
+        let stored = store_stage(self.store.as_ref(), name, changed, embedded_rx, &progress).await;
+        progress.finish();
+        // A store failure drops the receiver, which stops the other stages; report it first.
+        let mut stored = stored?;
+        let embed_time = embed.await.map_err(|e| IngestError::Stage(e.to_string()))??;
+        let skipped = loader.await.map_err(|e| IngestError::Stage(e.to_string()))?;
+        stored.embed_time = embed_time;
+        stored.skipped = skipped;
+        Ok(stored)
+    }
+}
+
+/// Messages from the load stage.
+enum Loaded {
+    /// A file's chunks, in order.
+    Chunks(Vec<Chunk>),
+    /// The file now holds no text: its old chunks must go.
+    Emptied(String),
+}
+
+/// Messages to the store stage.
+enum ToStore {
+    Upsert(Vec<EmbeddedChunk>),
+    Clear(String),
+    /// One more file is fully handed over.
+    FileDone,
+}
+
+#[derive(Default)]
+struct Stored {
+    chunks: usize,
+    embed_time: Duration,
+    skipped: Vec<Skipped>,
+}
+
+/// Reads, loads and chunks each file; returns the files it had to skip.
+fn load_stage(
+    files: Vec<FileEntry>,
+    chunker: &Chunker,
+    fingerprint: &str,
+    out: &mpsc::Sender<Loaded>,
+) -> Vec<Skipped> {
+    let ingested_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut skipped = Vec::new();
+    for file in files {
+        let message = match load_file(&file, chunker, fingerprint, &ingested_at) {
+            Ok(chunks) => Loaded::Chunks(chunks),
+            Err(LoadFailure::Empty) => {
+                skipped.push(skip(&file.source, &LoadError::Empty.to_string()));
+                Loaded::Emptied(file.source)
+            }
+            Err(LoadFailure::Other(reason)) => {
+                // Its chunks from an earlier run stay: a bad edit must not lose stored data.
+                skipped.push(skip(&file.source, &reason));
+                Loaded::Chunks(Vec::new())
+            }
+        };
+        if out.blocking_send(message).is_err() {
+            break; // a later stage failed; it reports the error
+        }
+    }
+    skipped
+}
+
+enum LoadFailure {
+    Empty,
+    Other(String),
+}
+
+fn load_file(
+    file: &FileEntry,
+    chunker: &Chunker,
+    fingerprint: &str,
+    ingested_at: &str,
+) -> Result<Vec<Chunk>, LoadFailure> {
+    let bytes = std::fs::read(&file.path).map_err(|e| LoadFailure::Other(e.to_string()))?;
+    let doc = match load::load(&file.source, &file.path, &bytes) {
+        Ok(doc) => doc,
+        Err(LoadError::Empty) => return Err(LoadFailure::Empty),
+        Err(e) => return Err(LoadFailure::Other(e.to_string())),
+    };
+    let hash = sync::doc_hash(&bytes, fingerprint);
+    let pieces = chunker.split(&doc);
+    if pieces.is_empty() {
+        return Err(LoadFailure::Empty);
+    }
+    Ok(sync::chunks(&doc, &hash, pieces, ingested_at))
+}
+
+/// Batches chunks across files, embeds each batch, and passes the vectors on.
+async fn embed_stage(
+    embedder: Arc<dyn Embedder>,
+    mut input: mpsc::Receiver<Loaded>,
+    out: mpsc::Sender<ToStore>,
+) -> Result<Duration, IngestError> {
+    let mut batch: Vec<Chunk> = Vec::new();
+    let mut done_files = 0;
+    let mut spent = Duration::ZERO;
+    while let Some(loaded) = input.recv().await {
+        match loaded {
+            Loaded::Chunks(chunks) => batch.extend(chunks),
+            Loaded::Emptied(source) => send(&out, ToStore::Clear(source)).await?,
+        }
+        done_files += 1;
+        if batch.len() >= EMBED_BATCH {
+            spent += embed_and_send(&embedder, std::mem::take(&mut batch), &out).await?;
+            for _ in 0..std::mem::take(&mut done_files) {
+                send(&out, ToStore::FileDone).await?;
+            }
+        }
+    }
+    spent += embed_and_send(&embedder, batch, &out).await?;
+    for _ in 0..done_files {
+        send(&out, ToStore::FileDone).await?;
+    }
+    Ok(spent)
+}
+
+async fn embed_and_send(
+    embedder: &Arc<dyn Embedder>,
+    batch: Vec<Chunk>,
+    out: &mpsc::Sender<ToStore>,
+) -> Result<Duration, IngestError> {
+    if batch.is_empty() {
+        return Ok(Duration::ZERO);
+    }
+    let embedder = embedder.clone();
+    let started = Instant::now();
+    let (batch, vectors) = tokio::task::spawn_blocking(move || {
+        let texts: Vec<String> = batch.iter().map(|c| c.embed_text.clone()).collect();
+        embedder.embed(&texts).map(|v| (batch, v))
+    })
+    .await
+    .map_err(|e| IngestError::Stage(e.to_string()))??;
+    let spent = started.elapsed();
+    let embedded = batch
+        .into_iter()
+        .zip(vectors)
+        .map(|(c, vector)| EmbeddedChunk {
+            id: c.id,
+            vector,
+            payload: c.payload,
+        })
+        .collect();
+    send(out, ToStore::Upsert(embedded)).await?;
+    Ok(spent)
+}
+
+async fn send(out: &mpsc::Sender<ToStore>, message: ToStore) -> Result<(), IngestError> {
+    out.send(message)
+        .await
+        .map_err(|_| IngestError::Stage("the store stage stopped".into()))
+}
+
+/// Writes batches. A changed document's old chunks are deleted just before its first new
+/// chunks are written, so a document whose new version fails to load keeps its old chunks.
+async fn store_stage(
+    store: &dyn VectorStore,
+    name: &CollectionName,
+    mut changed: HashSet<String>,
+    mut input: mpsc::Receiver<ToStore>,
+    progress: &Progress,
+) -> Result<Stored, IngestError> {
+    let mut stored = Stored::default();
+    let mut files = 0;
+    while let Some(message) = input.recv().await {
+        match message {
+            ToStore::Upsert(chunks) => {
+                let stale: Vec<String> = chunks
+                    .iter()
+                    .map(|c| &c.payload.source)
+                    .filter(|s| changed.contains(*s))
+                    .cloned()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                store.delete_sources(name, &stale).await?;
+                stale.iter().for_each(|s| {
+                    changed.remove(s);
+                });
+                stored.chunks += chunks.len();
+                store.upsert(name, chunks).await?;
+            }
+            ToStore::Clear(source) => store.delete_sources(name, &[source]).await?,
+            ToStore::FileDone => files += 1,
+        }
+        progress.update(files, stored.chunks as u64);
+    }
+    Ok(stored)
+}
+
+fn skip(source: &str, reason: &str) -> Skipped {
+    Skipped {
+        source: source.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// Finds the files under each path. Sources are relative to the path given (a file given
+/// directly is its own name); hidden files and directories are ignored.
+fn discover(paths: &[PathBuf]) -> Result<(Vec<FileEntry>, Vec<Skipped>), IngestError> {
+    let mut files: BTreeMap<String, FileEntry> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    for root in paths {
+        if !root.exists() {
+            return Err(IngestError::MissingPath(root.clone()));
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    skipped.push(skip(&e.path().map(|p| p.display().to_string()).unwrap_or_default(), &e.to_string()));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let source = source_of(root, entry.path());
+            if Format::of(entry.path()).is_none() {
+                skipped.push(skip(&source, &LoadError::Unsupported.to_string()));
+                continue;
+            }
+            if files.contains_key(&source) {
+                skipped.push(skip(&source, "the same source path appears under two ingested paths"));
+                continue;
+            }
+            files.insert(source.clone(), FileEntry { source, path: entry.into_path() });
+        }
+    }
+    Ok((files.into_values().collect(), skipped))
+}
+
+/// `docs/faq/a.md` under `docs` → `faq/a.md`, always with `/` separators.
+fn source_of(root: &Path, path: &Path) -> String {
+    let relative = match path.strip_prefix(root) {
+        Ok(r) if !r.as_os_str().is_empty() => r,
+        _ => Path::new(path.file_name().unwrap_or(path.as_os_str())),
+    };
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Hashes every file (reading them on a blocking thread); an unreadable file gives its error.
+async fn hash_files(
+    files: Vec<FileEntry>,
+    fingerprint: String,
+) -> Result<Vec<Result<String, String>>, IngestError> {
+    tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .map(|f| {
+                std::fs::read(&f.path)
+                    .map(|bytes| sync::doc_hash(&bytes, &fingerprint))
+                    .map_err(|e| format!("cannot read: {e}"))
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| IngestError::Stage(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_relative_to_the_given_directory() {
+        let root = Path::new("docs");
+        assert_eq!(source_of(root, Path::new("docs/faq/a.md")), "faq/a.md");
+        assert_eq!(source_of(Path::new("docs/a.md"), Path::new("docs/a.md")), "a.md");
+    }
+}

@@ -1,0 +1,390 @@
+//! The embedded default: Qdrant's own engine in-process (qdrant-edge), one on-disk shard per
+//! collection under `<data_dir>/collections/<name>`. Survives restarts; one process at a time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use qdrant_edge::external::uuid::Uuid;
+use qdrant_edge::{
+    AnyVariants, Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard,
+    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, Match, MatchAny,
+    PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations, PointOperations,
+    PointStruct, QueryEnum, ScrollRequest, SearchRequest, UpdateOperation, WithPayloadInterface,
+    WithVector, DEFAULT_VECTOR_NAME,
+};
+
+use super::{
+    check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo, SourceFilter, StoreError,
+    VectorStore, INVENTORY_FIELDS, SOURCE_FIELD,
+};
+use crate::domain::{CollectionName, EmbeddedChunk, ScoredChunk};
+use crate::sync::StoredChunk;
+
+/// An open shard. qdrant-edge's flush panics if it meets a concurrent write, so writes and
+/// flushes take `writes`; searches need no lock.
+struct Shard {
+    edge: EdgeShard,
+    writes: Mutex<()>,
+}
+
+impl Shard {
+    fn write<T>(&self, f: impl FnOnce(&EdgeShard) -> T) -> T {
+        let _guard = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        f(&self.edge)
+    }
+}
+
+/// The embedded store; cheap to clone, every clone shares the open shards.
+#[derive(Clone)]
+pub struct EdgeStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    root: PathBuf,
+    open: Mutex<HashMap<String, Arc<Shard>>>,
+}
+
+impl EdgeStore {
+    /// A store rooted at `<data_dir>/collections`.
+    pub fn new(data_dir: &Path) -> Result<Self, StoreError> {
+        let root = data_dir.join("collections");
+        std::fs::create_dir_all(&root).map_err(|e| {
+            StoreError::Backend(format!("cannot create {}: {e}", root.display()))
+        })?;
+        let inner = Inner {
+            root,
+            open: Mutex::new(HashMap::new()),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+}
+
+impl Inner {
+    fn dir(&self, name: &CollectionName) -> PathBuf {
+        self.root.join(name.as_str())
+    }
+
+    fn cached(&self, name: &CollectionName) -> Option<Arc<Shard>> {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.get(name.as_str()).cloned()
+    }
+
+    /// The open shard, opening it from disk the first time; `None` when it does not exist.
+    fn shard(&self, name: &CollectionName) -> Result<Option<Arc<Shard>>, StoreError> {
+        if let Some(shard) = self.cached(name) {
+            return Ok(Some(shard));
+        }
+        let dir = self.dir(name);
+        if !dir.join("edge_config.json").is_file() {
+            return Ok(None);
+        }
+        let edge = EdgeShard::load(&dir, None).map_err(|e| open_error(name, &e.to_string()))?;
+        Ok(Some(self.remember(name, edge)))
+    }
+
+    fn existing(&self, name: &CollectionName) -> Result<Arc<Shard>, StoreError> {
+        self.shard(name)?
+            .ok_or_else(|| StoreError::NotFound(name.to_string()))
+    }
+
+    fn remember(&self, name: &CollectionName, edge: EdgeShard) -> Arc<Shard> {
+        let shard = Arc::new(Shard {
+            edge,
+            writes: Mutex::new(()),
+        });
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.entry(name.to_string()).or_insert(shard).clone()
+    }
+
+    fn create_blocking(&self, name: &CollectionName, dimension: usize) -> Result<(), StoreError> {
+        if let Some(shard) = self.shard(name)? {
+            return check_dimension(name, dimension_of(&shard.edge), dimension);
+        }
+        let dir = self.dir(name);
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let config = EdgeConfig::builder()
+            .vector(
+                DEFAULT_VECTOR_NAME,
+                EdgeVectorParams::builder(dimension, Distance::Cosine).build(),
+            )
+            .build();
+        let edge = EdgeShard::new(&dir, config).map_err(|e| open_error(name, &e.to_string()))?;
+        let shard = self.remember(name, edge);
+        let index = UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(
+            CreateIndex {
+                field_name: key(SOURCE_FIELD)?,
+                field_schema: Some(PayloadFieldSchema::FieldType(PayloadSchemaType::Keyword)),
+            },
+        ));
+        shard.write(|e| e.update(index)).map_err(backend)?;
+        shard.write(|e| e.flush());
+        Ok(())
+    }
+
+    fn info_blocking(&self, name: &CollectionName) -> Result<Option<CollectionInfo>, StoreError> {
+        let Some(shard) = self.shard(name)? else {
+            return Ok(None);
+        };
+        Ok(Some(CollectionInfo {
+            name: name.to_string(),
+            dimension: dimension_of(&shard.edge),
+            points: count_blocking(&shard.edge, None)?,
+        }))
+    }
+
+    fn list_blocking(&self) -> Result<Vec<CollectionInfo>, StoreError> {
+        let entries = std::fs::read_dir(&self.root).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut names: Vec<CollectionName> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| CollectionName::parse(&e.file_name().to_string_lossy()).ok())
+            .collect();
+        names.sort();
+        let mut infos = Vec::new();
+        for name in names {
+            infos.extend(self.info_blocking(&name)?);
+        }
+        Ok(infos)
+    }
+
+    fn delete_blocking(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        let removed = {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            open.remove(name.as_str())
+        };
+        // Dropping the last handle flushes and releases the WAL lock before the files go.
+        drop(removed);
+        let dir = self.dir(name);
+        if !dir.exists() {
+            return Ok(false);
+        }
+        std::fs::remove_dir_all(&dir).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(true)
+    }
+
+    fn upsert_blocking(&self, name: &CollectionName, chunks: Vec<EmbeddedChunk>) -> Result<(), StoreError> {
+        let shard = self.existing(name)?;
+        let points = chunks
+            .into_iter()
+            .map(|c| PointStruct::new(PointId::Uuid(c.id), c.vector, payload_to_json(&c.payload)).into())
+            .collect();
+        let op = UpdateOperation::PointOperation(PointOperations::UpsertPoints(
+            PointInsertOperations::PointsList(points),
+        ));
+        shard.write(|e| e.update(op)).map_err(backend)
+    }
+
+    fn delete_sources_blocking(&self, name: &CollectionName, sources: &[String]) -> Result<(), StoreError> {
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let shard = self.existing(name)?;
+        let filter = source_filter(sources)?;
+        let op = UpdateOperation::PointOperation(PointOperations::DeletePointsByFilter(filter));
+        shard.write(|e| e.update(op)).map_err(backend)
+    }
+
+    fn search_blocking(
+        &self,
+        name: &CollectionName,
+        vector: Vec<f32>,
+        limit: usize,
+        filter: &SourceFilter,
+    ) -> Result<Vec<ScoredChunk>, StoreError> {
+        let shard = self.existing(name)?;
+        let request = SearchRequest {
+            query: QueryEnum::Nearest(qdrant_edge::NamedQuery {
+                query: vector.into(),
+                using: None,
+            }),
+            filter: optional_filter(filter)?,
+            params: None,
+            limit,
+            offset: 0,
+            with_payload: Some(WithPayloadInterface::Bool(true)),
+            with_vector: Some(WithVector::Bool(false)),
+            score_threshold: None,
+        };
+        let points = shard.edge.search(request).map_err(backend)?;
+        points
+            .into_iter()
+            .map(|p| {
+                let payload = p.payload.map(|p| p.0).unwrap_or_default();
+                Ok(ScoredChunk {
+                    id: uuid_of(p.id)?,
+                    score: p.score,
+                    payload: payload_from_json(serde_json::Value::Object(payload))?,
+                })
+            })
+            .collect()
+    }
+
+    fn inventory_blocking(&self, name: &CollectionName) -> Result<Vec<StoredChunk>, StoreError> {
+        let Some(shard) = self.shard(name)? else {
+            return Ok(Vec::new());
+        };
+        let fields = INVENTORY_FIELDS.iter().map(|f| key(f)).collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        let mut offset = None;
+        loop {
+            let request = ScrollRequest {
+                offset,
+                limit: Some(1000),
+                filter: None,
+                with_payload: Some(WithPayloadInterface::Fields(fields.clone())),
+                with_vector: WithVector::Bool(false),
+                order_by: None,
+            };
+            let (records, next) = shard.edge.scroll(request).map_err(backend)?;
+            for r in records {
+                let payload = r.payload.map(|p| p.0).unwrap_or_default();
+                out.push(stored_chunk(uuid_of(r.id)?, &payload)?);
+            }
+            match next {
+                Some(n) => offset = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl VectorStore for EdgeStore {
+    fn backend(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn create_collection(&self, name: &CollectionName, dimension: usize) -> Result<(), StoreError> {
+        let (this, name) = (self.inner.clone(), name.clone());
+        blocking(move || this.create_blocking(&name, dimension)).await
+    }
+
+    async fn collection(&self, name: &CollectionName) -> Result<Option<CollectionInfo>, StoreError> {
+        let (this, name) = (self.inner.clone(), name.clone());
+        blocking(move || this.info_blocking(&name)).await
+    }
+
+    async fn list_collections(&self) -> Result<Vec<CollectionInfo>, StoreError> {
+        let this = self.inner.clone();
+        blocking(move || this.list_blocking()).await
+    }
+
+    async fn delete_collection(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        let (this, name) = (self.inner.clone(), name.clone());
+        blocking(move || this.delete_blocking(&name)).await
+    }
+
+    async fn upsert(&self, name: &CollectionName, chunks: Vec<EmbeddedChunk>) -> Result<(), StoreError> {
+        let (this, name) = (self.inner.clone(), name.clone());
+        blocking(move || this.upsert_blocking(&name, chunks)).await
+    }
+
+    async fn delete_sources(&self, name: &CollectionName, sources: &[String]) -> Result<(), StoreError> {
+        let (this, name, sources) = (self.inner.clone(), name.clone(), sources.to_vec());
+        blocking(move || this.delete_sources_blocking(&name, &sources)).await
+    }
+
+    async fn search(
+        &self,
+        name: &CollectionName,
+        vector: Vec<f32>,
+        limit: usize,
+        filter: &SourceFilter,
+    ) -> Result<Vec<ScoredChunk>, StoreError> {
+        let (this, name, filter) = (self.inner.clone(), name.clone(), filter.clone());
+        blocking(move || this.search_blocking(&name, vector, limit, &filter)).await
+    }
+
+    async fn count(&self, name: &CollectionName, filter: &SourceFilter) -> Result<usize, StoreError> {
+        let (this, name, filter) = (self.inner.clone(), name.clone(), filter.clone());
+        blocking(move || {
+            let shard = this.existing(&name)?;
+            count_blocking(&shard.edge, optional_filter(&filter)?)
+        })
+        .await
+    }
+
+    async fn inventory(&self, name: &CollectionName) -> Result<Vec<StoredChunk>, StoreError> {
+        let (this, name) = (self.inner.clone(), name.clone());
+        blocking(move || this.inventory_blocking(&name)).await
+    }
+
+    async fn flush(&self, name: &CollectionName) -> Result<(), StoreError> {
+        let (this, name) = (self.inner.clone(), name.clone());
+        blocking(move || {
+            this.existing(&name)?.write(|e| e.flush());
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// qdrant-edge is synchronous: run it off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+}
+
+fn count_blocking(edge: &EdgeShard, filter: Option<Filter>) -> Result<usize, StoreError> {
+    edge.count(CountRequest {
+        filter,
+        exact: true,
+    })
+    .map_err(backend)
+}
+
+fn dimension_of(edge: &EdgeShard) -> usize {
+    edge.config()
+        .vectors
+        .get(DEFAULT_VECTOR_NAME)
+        .map_or(0, |v| v.size)
+}
+
+
+fn optional_filter(filter: &SourceFilter) -> Result<Option<Filter>, StoreError> {
+    if filter.sources.is_empty() {
+        Ok(None)
+    } else {
+        source_filter(&filter.sources).map(Some)
+    }
+}
+
+fn source_filter(sources: &[String]) -> Result<Filter, StoreError> {
+    let any = AnyVariants::Strings(sources.iter().cloned().collect());
+    Ok(Filter::new_must(Condition::Field(FieldCondition::new_match(
+        key(SOURCE_FIELD)?,
+        Match::Any(MatchAny { any }),
+    ))))
+}
+
+fn key(field: &str) -> Result<JsonPath, StoreError> {
+    JsonPath::try_from(field).map_err(|_| StoreError::Backend(format!("bad payload key {field}")))
+}
+
+fn uuid_of(id: PointId) -> Result<Uuid, StoreError> {
+    match id {
+        PointId::Uuid(u) => Ok(u),
+        PointId::NumId(n) => Err(StoreError::Payload(format!("point id {n} is not a cairn chunk id"))),
+    }
+}
+
+fn backend(e: qdrant_edge::OperationError) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// A failure to open a shard: a held WAL lock means another process has it open.
+fn open_error(name: &CollectionName, message: &str) -> StoreError {
+    let m = message.to_ascii_lowercase();
+    if m.contains("lock") || m.contains("would block") || m.contains("temporarily unavailable") {
+        StoreError::Locked(name.to_string())
+    } else {
+        StoreError::Backend(format!("cannot open collection {name}: {message}"))
+    }
+}

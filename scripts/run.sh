@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job on the embedded default, from a fresh clone: fetch the pinned model and ONNX
+# Runtime (cached), build cairn, ingest docs-sample into the embedded Qdrant, then search it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(scripts/fetch-models.sh)"
+export CAIRN_MODEL_DIR CAIRN_ORT_LIB
+
+cargo build --release --locked --bin cairn
+cairn=target/release/cairn
+
+"$cairn" ingest docs-sample/corpus --collection docs-sample --prune
+"$cairn" collections list
+question="${1:-How do I reset my password?}"
+echo "search: $question"
+"$cairn" search --collection docs-sample --top-k 5 "$question"

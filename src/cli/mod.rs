@@ -1,0 +1,48 @@
+//! The `cairn` command line: global options and one module per subcommand.
+
+mod collections;
+mod ingest;
+mod search;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
+
+/// cairn: chat with your documents, and know how well it answers.
+#[derive(Debug, Parser)]
+#[command(name = "cairn", version, about)]
+pub struct Cli {
+    /// Data directory for the embedded vector store [env: CAIRN_DATA_DIR] [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Settings file [default: ./cairn.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Chunk, embed and store documents (.md .txt .rst .html .pdf, FAQ .jsonl/.csv)
+    Ingest(ingest::Args),
+    /// Search a collection by meaning, without an LLM
+    Search(search::Args),
+    /// List or delete collections
+    Collections(collections::Args),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(&Overrides {
+        config_file: cli.config,
+        data_dir: cli.data_dir,
+    })?;
+    tracing::debug!(settings = %settings.redacted(), "settings loaded");
+    match cli.command {
+        Command::Ingest(args) => ingest::run(&settings, args).await,
+        Command::Search(args) => search::run(&settings, args).await,
+        Command::Collections(args) => collections::run(&settings, args).await,
+    }
+}

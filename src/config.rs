@@ -1,0 +1,161 @@
+//! Settings, loaded once: built-in defaults < `cairn.toml` < `CAIRN_*` environment variables
+//! (nested keys with `__`, e.g. `CAIRN_CHUNK__MAX_TOKENS`) < command-line flags. `QDRANT_URL`
+//! and `QDRANT_API_KEY` are read as well, as every Qdrant tool does.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use cairn_ingest::chunk::ChunkSettings;
+use cairn_ingest::embed::ModelFiles;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The embedding model the set-up script prepares.
+pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
+/// The ONNX Runtime version the set-up script prepares.
+pub const DEFAULT_ORT_VERSION: &str = "1.31.1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where the embedded store (and later the answer log) keep their files.
+    pub data_dir: PathBuf,
+    /// Where scripts/fetch-models.sh puts models and libraries.
+    pub cache_dir: PathBuf,
+    /// The embedding model's directory (default: `<cache_dir>/models/all-MiniLM-L6-v2`).
+    pub model_dir: Option<PathBuf>,
+    /// The ONNX Runtime shared library (default: the one fetch-models.sh prepares).
+    pub ort_lib: Option<PathBuf>,
+    /// A Qdrant server or cluster; when set it replaces the embedded store.
+    pub qdrant_url: Option<String>,
+    pub qdrant_api_key: Option<String>,
+    pub chunk: ChunkSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            cache_dir: default_cache_dir(),
+            model_dir: None,
+            ort_lib: None,
+            qdrant_url: None,
+            qdrant_api_key: None,
+            chunk: ChunkSettings::default(),
+        }
+    }
+}
+
+/// Values given on the command line, which override every other source.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Loads and validates the settings; a bad value names its key.
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Self> {
+        let file = overrides
+            .config_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("cairn.toml"));
+        if overrides.config_file.is_some() && !file.is_file() {
+            anyhow::bail!("config file {} not found", file.display());
+        }
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(&file))
+            .merge(Env::raw().only(&["QDRANT_URL", "QDRANT_API_KEY"]).map(|k| {
+                k.as_str().to_ascii_lowercase().into()
+            }))
+            .merge(Env::prefixed("CAIRN_").split("__"));
+        if let Some(dir) = &overrides.data_dir {
+            figment = figment.merge(Serialized::default("data_dir", dir));
+        }
+        let settings: Settings = figment
+            .extract()
+            .with_context(|| format!("invalid settings (from {}, CAIRN_* or flags)", file.display()))?;
+        settings
+            .chunk
+            .validate()
+            .context("invalid settings: chunk")?;
+        Ok(settings.without_blank_values())
+    }
+
+    /// Empty environment variables mean "unset", as in most tools.
+    fn without_blank_values(mut self) -> Self {
+        self.qdrant_url = self.qdrant_url.filter(|u| !u.trim().is_empty());
+        self.qdrant_api_key = self.qdrant_api_key.filter(|k| !k.is_empty());
+        self
+    }
+
+    pub fn model_files(&self) -> ModelFiles {
+        ModelFiles {
+            model_dir: self
+                .model_dir
+                .clone()
+                .unwrap_or_else(|| self.cache_dir.join("models").join(DEFAULT_MODEL)),
+            ort_lib: self.ort_lib.clone().unwrap_or_else(|| {
+                self.cache_dir
+                    .join(format!("onnxruntime-{DEFAULT_ORT_VERSION}"))
+                    .join(format!("libonnxruntime.so.{DEFAULT_ORT_VERSION}"))
+            }),
+        }
+    }
+
+    /// The settings as JSON with secrets replaced, for start-up logs.
+    pub fn redacted(&self) -> serde_json::Value {
+        let mut copy = self.clone();
+        if copy.qdrant_api_key.is_some() {
+            copy.qdrant_api_key = Some("<redacted>".into());
+        }
+        serde_json::to_value(copy).unwrap_or_default()
+    }
+}
+
+/// `~/.cache/cairn`, as in scripts/fetch-models.sh (`CAIRN_CACHE_DIR` overrides it through
+/// the environment layer, as it does for the script).
+fn default_cache_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+        .join(".cache")
+        .join("cairn")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("cairn.toml", "data_dir = \"from-file\"\n[chunk]\nmax_tokens = 120\n")?;
+            jail.set_env("CAIRN_CHUNK__OVERLAP_TOKENS", "10");
+            jail.set_env("QDRANT_URL", "http://q:6334");
+            let s = Settings::load(&Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.data_dir, PathBuf::from("from-file"));
+            assert_eq!(s.chunk.max_tokens, 120);
+            assert_eq!(s.chunk.overlap_tokens, 10);
+            assert_eq!(s.qdrant_url.as_deref(), Some("http://q:6334"));
+            let flags = Overrides {
+                data_dir: Some("from-flag".into()),
+                ..Overrides::default()
+            };
+            let s = Settings::load(&flags).map_err(|e| e.to_string())?;
+            assert_eq!(s.data_dir, PathBuf::from("from-flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CAIRN_CHUNK__MAX_TOKENS", "lots");
+            let err = Settings::load(&Overrides::default()).expect_err("accepted");
+            assert!(format!("{err:#}").contains("max_tokens"), "{err:#}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,12 @@
+//! cairn: a RAG prototyping service. This crate holds the service and the `cairn` CLI; the
+//! shared domain, embedder, vector store and ingest pipeline live in `cairn-ingest`.
+//!
+//! - [`config`]: one typed [`config::Settings`]: defaults < `cairn.toml` < `CAIRN_*` env < flags.
+//! - [`services`]: builds the embedder, chunker and vector store from the settings.
+//! - [`telemetry`]: the tracing subscriber.
+//! - [`cli`]: one module per subcommand.
+
+pub mod cli;
+pub mod config;
+pub mod services;
+pub mod telemetry;

@@ -1,0 +1,41 @@
+//! Builds the long-lived parts (embedder, chunker, vector store) from the settings.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use cairn_ingest::chunk::Chunker;
+use cairn_ingest::embed::{Embedder, FastEmbedder};
+use cairn_ingest::pipeline::Ingestor;
+use cairn_ingest::store::{EdgeStore, ServerStore, VectorStore};
+
+use crate::config::Settings;
+
+/// The embedded store under `data_dir`, or a Qdrant server when `qdrant_url` is set.
+pub fn vector_store(settings: &Settings) -> anyhow::Result<Arc<dyn VectorStore>> {
+    Ok(match &settings.qdrant_url {
+        Some(url) => Arc::new(ServerStore::new(url, settings.qdrant_api_key.clone())?),
+        None => Arc::new(
+            EdgeStore::new(&settings.data_dir)
+                .with_context(|| format!("data directory {}", settings.data_dir.display()))?,
+        ),
+    })
+}
+
+/// Loads the embedding model; a missing file is a set-up error that says how to fix it.
+pub fn embedder(settings: &Settings) -> anyhow::Result<Arc<dyn Embedder>> {
+    Ok(Arc::new(FastEmbedder::load(&settings.model_files())?))
+}
+
+pub fn chunker(settings: &Settings) -> anyhow::Result<Arc<Chunker>> {
+    let tokenizer = settings.model_files().tokenizer()?;
+    Ok(Arc::new(Chunker::new(tokenizer, settings.chunk)?))
+}
+
+/// Everything an ingest run needs.
+pub fn ingestor(settings: &Settings) -> anyhow::Result<Ingestor> {
+    Ok(Ingestor {
+        embedder: embedder(settings)?,
+        store: vector_store(settings)?,
+        chunker: chunker(settings)?,
+    })
+}

@@ -3,10 +3,12 @@
 //!
 //! - [`config`]: one typed [`config::Settings`]: defaults < `cairn.toml` < `CAIRN_*` env < flags.
 //! - [`services`]: builds the embedder, chunker and vector store from the settings.
+//! - [`retrieve`]: dense, keyword and hybrid (rank-fused) search.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`cli`]: one module per subcommand.
 
 pub mod cli;
 pub mod config;
+pub mod retrieve;
 pub mod services;
 pub mod telemetry;

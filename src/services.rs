@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use cairn_ingest::chunk::Chunker;
-use cairn_ingest::embed::{Embedder, FastEmbedder};
+use cairn_ingest::embed::{Bm25, Embedder, FastEmbedder};
 use cairn_ingest::pipeline::Ingestor;
 use cairn_ingest::store::{EdgeStore, ServerStore, VectorStore};
 
 use crate::config::Settings;
+use crate::retrieve::Retriever;
 
 /// The embedded store under `data_dir`, or a Qdrant server when `qdrant_url` is set.
 pub fn vector_store(settings: &Settings) -> anyhow::Result<Arc<dyn VectorStore>> {
@@ -35,7 +36,18 @@ pub fn chunker(settings: &Settings) -> anyhow::Result<Arc<Chunker>> {
 pub fn ingestor(settings: &Settings) -> anyhow::Result<Ingestor> {
     Ok(Ingestor {
         embedder: embedder(settings)?,
+        bm25: Arc::new(Bm25::new()?),
         store: vector_store(settings)?,
         chunker: chunker(settings)?,
+    })
+}
+
+/// Everything a search needs, over an already open store (the embedded store allows one
+/// handle per collection and process).
+pub fn retriever(settings: &Settings, store: Arc<dyn VectorStore>) -> anyhow::Result<Retriever> {
+    Ok(Retriever {
+        embedder: embedder(settings)?,
+        bm25: Arc::new(Bm25::new()?),
+        store,
     })
 }

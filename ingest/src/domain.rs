@@ -111,12 +111,29 @@ pub struct Chunk {
     pub payload: ChunkPayload,
 }
 
-/// A chunk with its vector, as written to the store.
+/// A sparse vector: term ids and weights (BM25 term frequencies for keyword search).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SparseVector {
+    pub indices: Vec<u32>,
+    pub values: Vec<f32>,
+}
+
+/// A chunk with its vectors, as written to the store.
 #[derive(Debug, Clone)]
 pub struct EmbeddedChunk {
     pub id: uuid::Uuid,
+    /// The embedding model's vector (semantic search).
     pub vector: Vec<f32>,
+    /// BM25 term weights (keyword search).
+    pub sparse: SparseVector,
     pub payload: ChunkPayload,
+}
+
+/// What a search compares against: a dense embedding or BM25 terms.
+#[derive(Debug, Clone)]
+pub enum QueryVector {
+    Dense(Vec<f32>),
+    Sparse(SparseVector),
 }
 
 /// A search hit.

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::chunk::Chunker;
 use crate::domain::{Chunk, CollectionName, EmbeddedChunk};
-use crate::embed::{EmbedError, Embedder};
+use crate::embed::{Bm25, EmbedError, Embedder};
 use crate::load::{self, Format, LoadError};
 use crate::progress::Progress;
 use crate::store::{StoreError, VectorStore};
@@ -87,6 +87,7 @@ struct FileEntry {
 #[derive(Clone)]
 pub struct Ingestor {
     pub embedder: Arc<dyn Embedder>,
+    pub bm25: Arc<Bm25>,
     pub store: Arc<dyn VectorStore>,
     pub chunker: Arc<Chunker>,
 }
@@ -168,8 +169,11 @@ impl Ingestor {
         let (embedded_tx, embedded_rx) = mpsc::channel(EMBEDDED_QUEUE);
         let chunker = self.chunker.clone();
         let loader = tokio::task::spawn_blocking(move || load_stage(files, &chunker, &fingerprint, &loaded_tx));
-        let embedder = self.embedder.clone();
-        let embed = tokio::spawn(embed_stage(embedder, loaded_rx, embedded_tx));
+        let models = Models {
+            dense: self.embedder.clone(),
+            bm25: self.bm25.clone(),
+        };
+        let embed = tokio::spawn(embed_stage(models, loaded_rx, embedded_tx));
         let changed: HashSet<String> = changed.iter().cloned().collect();
         let stored = store_stage(self.store.as_ref(), name, changed, embedded_rx, &progress).await;
         progress.finish();
@@ -260,9 +264,16 @@ fn load_file(
     Ok(sync::chunks(&doc, &hash, pieces, ingested_at))
 }
 
+/// The two encoders every chunk goes through.
+#[derive(Clone)]
+struct Models {
+    dense: Arc<dyn Embedder>,
+    bm25: Arc<Bm25>,
+}
+
 /// Batches chunks across files, embeds each batch, and passes the vectors on.
 async fn embed_stage(
-    embedder: Arc<dyn Embedder>,
+    models: Models,
     mut input: mpsc::Receiver<Loaded>,
     out: mpsc::Sender<ToStore>,
 ) -> Result<Duration, IngestError> {
@@ -276,45 +287,48 @@ async fn embed_stage(
         }
         done_files += 1;
         if batch.len() >= EMBED_BATCH {
-            spent += embed_and_send(&embedder, std::mem::take(&mut batch), &out).await?;
+            spent += embed_and_send(&models, std::mem::take(&mut batch), &out).await?;
             for _ in 0..std::mem::take(&mut done_files) {
                 send(&out, ToStore::FileDone).await?;
             }
         }
     }
-    spent += embed_and_send(&embedder, batch, &out).await?;
+    spent += embed_and_send(&models, batch, &out).await?;
     for _ in 0..done_files {
         send(&out, ToStore::FileDone).await?;
     }
     Ok(spent)
 }
 
+/// Embeds a batch on a blocking thread; returns the time spent inside the dense model.
 async fn embed_and_send(
-    embedder: &Arc<dyn Embedder>,
+    models: &Models,
     batch: Vec<Chunk>,
     out: &mpsc::Sender<ToStore>,
 ) -> Result<Duration, IngestError> {
     if batch.is_empty() {
         return Ok(Duration::ZERO);
     }
-    let embedder = embedder.clone();
-    let started = Instant::now();
-    let (batch, vectors) = tokio::task::spawn_blocking(move || {
+    let models = models.clone();
+    let (embedded, spent) = tokio::task::spawn_blocking(move || {
         let texts: Vec<String> = batch.iter().map(|c| c.embed_text.clone()).collect();
-        embedder.embed(&texts).map(|v| (batch, v))
+        let started = Instant::now();
+        let vectors = models.dense.embed(&texts)?;
+        let spent = started.elapsed();
+        let embedded: Vec<EmbeddedChunk> = batch
+            .into_iter()
+            .zip(vectors)
+            .map(|(c, vector)| EmbeddedChunk {
+                id: c.id,
+                sparse: models.bm25.document(&c.embed_text),
+                vector,
+                payload: c.payload,
+            })
+            .collect();
+        Ok::<_, EmbedError>((embedded, spent))
     })
     .await
     .map_err(|e| IngestError::Stage(e.to_string()))??;
-    let spent = started.elapsed();
-    let embedded = batch
-        .into_iter()
-        .zip(vectors)
-        .map(|(c, vector)| EmbeddedChunk {
-            id: c.id,
-            vector,
-            payload: c.payload,
-        })
-        .collect();
     send(out, ToStore::Upsert(embedded)).await?;
     Ok(spent)
 }

@@ -1,10 +1,11 @@
 //! `cairn search --collection NAME [--top-k K] [--json] QUERY`
 
-use cairn_ingest::domain::{CollectionName, ScoredChunk};
+use cairn_ingest::domain::CollectionName;
 use cairn_ingest::store::{SourceFilter, StoreError};
 use serde::Serialize;
 
 use crate::config::Settings;
+use crate::retrieve::{Hit as Retrieved, Mode, SearchOptions};
 use crate::services;
 
 #[derive(Debug, clap::Args)]
@@ -15,6 +16,12 @@ pub struct Args {
     /// Number of results (1 to 100)
     #[arg(long, short = 'k', default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
     top_k: u16,
+    /// dense (meaning), keyword (BM25) or hybrid (both, rank-fused)
+    #[arg(long, value_enum, default_value_t = Mode::Dense)]
+    mode: Mode,
+    /// At most this many results from one source (0: no limit)
+    #[arg(long, default_value_t = 3)]
+    per_source: usize,
     /// Only search these sources (repeatable)
     #[arg(long = "source", value_name = "SOURCE")]
     sources: Vec<String>,
@@ -41,15 +48,15 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     if store.collection(&args.collection).await?.is_none() {
         return Err(StoreError::NotFound(args.collection.to_string()).into());
     }
-    let embedder = services::embedder(settings)?;
-    let query = args.query.join(" ");
-    let vector = tokio::task::spawn_blocking(move || embedder.embed(&[query]))
-        .await??
-        .pop()
-        .unwrap_or_default();
-    let filter = SourceFilter { sources: args.sources };
-    let hits = store
-        .search(&args.collection, vector, args.top_k.into(), &filter)
+    let retriever = services::retriever(settings, store)?;
+    let options = SearchOptions {
+        top_k: args.top_k.into(),
+        filter: SourceFilter { sources: args.sources },
+        mode: args.mode,
+        per_source: args.per_source,
+    };
+    let hits = retriever
+        .search(&args.collection, &args.query.join(" "), &options)
         .await?;
     if args.json {
         let results: Vec<Hit> = hits.into_iter().map(hit).collect();
@@ -60,27 +67,28 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn hit(c: ScoredChunk) -> Hit {
+fn hit(h: Retrieved) -> Hit {
     Hit {
-        heading: c.payload.heading_text(),
-        source: c.payload.source,
-        score: c.score,
-        text: c.payload.text,
-        chunk_id: c.id.to_string(),
+        heading: h.chunk.payload.heading_text(),
+        source: h.chunk.payload.source,
+        score: h.score,
+        text: h.chunk.payload.text,
+        chunk_id: h.chunk.id.to_string(),
     }
 }
 
-fn render(hits: &[ScoredChunk]) -> String {
+fn render(hits: &[Retrieved]) -> String {
     if hits.is_empty() {
         return "no results\n".into();
     }
     let mut out = String::new();
-    for (i, h) in hits.iter().enumerate() {
+    for (i, hit) in hits.iter().enumerate() {
+        let h = &hit.chunk;
         let heading = h.payload.heading_text();
         let place = if heading.is_empty() { String::new() } else { format!(" > {heading}") };
         let snippet: String = h.payload.text.split_whitespace().collect::<Vec<_>>().join(" ");
         let snippet: String = snippet.chars().take(200).collect();
-        out += &format!("{}. [{:.3}] {}{place}\n   {snippet}\n", i + 1, h.score, h.payload.source);
+        out += &format!("{}. [{:.3}] {}{place}\n   {snippet}\n", i + 1, hit.score, h.payload.source);
     }
     out
 }

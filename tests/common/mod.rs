@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use cairn::config::{Overrides, Settings};
 use cairn::services;
+use cairn::retrieve::Retriever;
 use cairn_ingest::domain::CollectionName;
+use cairn_ingest::embed::Bm25;
 use cairn_ingest::pipeline::{IngestRequest, Ingestor, Summary};
 use cairn_ingest::store::{EdgeStore, VectorStore};
 
@@ -39,6 +41,7 @@ pub fn ingestor(data_dir: &Path) -> Ingestor {
         embedder: services::embedder(&settings).expect(
             "the embedding model is missing: run scripts/fetch-models.sh (scripts/test.sh does)",
         ),
+        bm25: Arc::new(Bm25::new().expect("bm25")),
         store: Arc::new(EdgeStore::new(data_dir).expect("store")),
         chunker: services::chunker(&settings).expect("chunker"),
     }
@@ -94,4 +97,13 @@ pub async fn snapshot(store: &dyn VectorStore, name: &str) -> Vec<(String, Strin
         .collect();
     all.sort();
     all
+}
+
+/// A retriever over the ingestor's model and store.
+pub fn retriever(ingestor: &Ingestor) -> Retriever {
+    Retriever {
+        embedder: ingestor.embedder.clone(),
+        bm25: ingestor.bm25.clone(),
+        store: ingestor.store.clone(),
+    }
 }

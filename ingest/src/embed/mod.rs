@@ -1,7 +1,9 @@
 //! Turning text into vectors: the [`Embedder`] seam and its fastembed implementation.
 
+mod bm25;
 mod fastembed;
 
+pub use self::bm25::Bm25;
 pub use self::fastembed::{FastEmbedder, ModelFiles};
 
 /// Why embedding failed.

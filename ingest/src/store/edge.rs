@@ -12,14 +12,14 @@ use qdrant_edge::{
     EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, Match, MatchAny,
     PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations, PointOperations,
     PointStruct, QueryEnum, ScrollRequest, SearchRequest, UpdateOperation, WithPayloadInterface,
-    WithVector, DEFAULT_VECTOR_NAME,
+    WithVector, EdgeSparseVectorParams, Modifier, Vector, VectorInternal, Vectors,
 };
 
 use super::{
     check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo, SourceFilter, StoreError,
-    VectorStore, INVENTORY_FIELDS, SOURCE_FIELD,
+    VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD, SPARSE_VECTOR,
 };
-use crate::domain::{CollectionName, EmbeddedChunk, ScoredChunk};
+use crate::domain::{CollectionName, EmbeddedChunk, QueryVector, ScoredChunk};
 use crate::sync::StoredChunk;
 
 /// An open shard. qdrant-edge's flush panics if it meets a concurrent write, so writes and
@@ -109,8 +109,12 @@ impl Inner {
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::Backend(e.to_string()))?;
         let config = EdgeConfig::builder()
             .vector(
-                DEFAULT_VECTOR_NAME,
+                DENSE_VECTOR,
                 EdgeVectorParams::builder(dimension, Distance::Cosine).build(),
+            )
+            .sparse_vector(
+                SPARSE_VECTOR,
+                EdgeSparseVectorParams::builder().modifier(Modifier::Idf).build(),
             )
             .build();
         let edge = EdgeShard::new(&dir, config).map_err(|e| open_error(name, &e.to_string()))?;
@@ -170,8 +174,15 @@ impl Inner {
         let shard = self.existing(name)?;
         let points = chunks
             .into_iter()
-            .map(|c| PointStruct::new(PointId::Uuid(c.id), c.vector, payload_to_json(&c.payload)).into())
-            .collect();
+            .map(|c| {
+                let sparse = Vector::new_sparse(c.sparse.indices, c.sparse.values).map_err(backend)?;
+                let vectors = Vectors::new_named([
+                    (DENSE_VECTOR, Vector::new_dense(c.vector)),
+                    (SPARSE_VECTOR, sparse),
+                ]);
+                Ok(PointStruct::new(PointId::Uuid(c.id), vectors, payload_to_json(&c.payload)).into())
+            })
+            .collect::<Result<_, StoreError>>()?;
         let op = UpdateOperation::PointOperation(PointOperations::UpsertPoints(
             PointInsertOperations::PointsList(points),
         ));
@@ -191,15 +202,23 @@ impl Inner {
     fn search_blocking(
         &self,
         name: &CollectionName,
-        vector: Vec<f32>,
+        query: &QueryVector,
         limit: usize,
         filter: &SourceFilter,
     ) -> Result<Vec<ScoredChunk>, StoreError> {
         let shard = self.existing(name)?;
+        let (query, using) = match query {
+            QueryVector::Dense(v) => (VectorInternal::Dense(v.clone()), DENSE_VECTOR),
+            QueryVector::Sparse(v) => {
+                let sparse = qdrant_edge::SparseVector::new(v.indices.clone(), v.values.clone())
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                (VectorInternal::Sparse(sparse), SPARSE_VECTOR)
+            }
+        };
         let request = SearchRequest {
             query: QueryEnum::Nearest(qdrant_edge::NamedQuery {
-                query: vector.into(),
-                using: None,
+                query,
+                using: Some(using.into()),
             }),
             filter: optional_filter(filter)?,
             params: None,
@@ -291,12 +310,12 @@ impl VectorStore for EdgeStore {
     async fn search(
         &self,
         name: &CollectionName,
-        vector: Vec<f32>,
+        query: &QueryVector,
         limit: usize,
         filter: &SourceFilter,
     ) -> Result<Vec<ScoredChunk>, StoreError> {
-        let (this, name, filter) = (self.inner.clone(), name.clone(), filter.clone());
-        blocking(move || this.search_blocking(&name, vector, limit, &filter)).await
+        let (this, name, filter, query) = (self.inner.clone(), name.clone(), filter.clone(), query.clone());
+        blocking(move || this.search_blocking(&name, &query, limit, &filter)).await
     }
 
     async fn count(&self, name: &CollectionName, filter: &SourceFilter) -> Result<usize, StoreError> {
@@ -343,7 +362,7 @@ fn count_blocking(edge: &EdgeShard, filter: Option<Filter>) -> Result<usize, Sto
 fn dimension_of(edge: &EdgeShard) -> usize {
     edge.config()
         .vectors
-        .get(DEFAULT_VECTOR_NAME)
+        .get(DENSE_VECTOR)
         .map_or(0, |v| v.size)
 }
 
@@ -383,7 +402,7 @@ fn backend(e: qdrant_edge::OperationError) -> StoreError {
 fn open_error(name: &CollectionName, message: &str) -> StoreError {
     let m = message.to_ascii_lowercase();
     if m.contains("lock") || m.contains("would block") || m.contains("temporarily unavailable") {
-        StoreError::Locked(name.to_string())
+        StoreError::Locked(name.to_string(), message.to_owned())
     } else {
         StoreError::Backend(format!("cannot open collection {name}: {message}"))
     }

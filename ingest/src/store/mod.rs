@@ -10,11 +10,14 @@ pub use server::ServerStore;
 use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::domain::{ChunkPayload, CollectionName, EmbeddedChunk, ScoredChunk};
+use crate::domain::{ChunkPayload, CollectionName, EmbeddedChunk, QueryVector, ScoredChunk};
 use crate::sync::StoredChunk;
 
 /// Payload field holding a chunk's source path; indexed for filtering.
 pub const SOURCE_FIELD: &str = "source";
+/// Named vectors of every collection: the embedding and the BM25 terms.
+pub const DENSE_VECTOR: &str = "dense";
+pub const SPARSE_VECTOR: &str = "bm25";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -29,8 +32,8 @@ pub enum StoreError {
         existing: usize,
         expected: usize,
     },
-    #[error("collection {0:?} is open in another cairn process (the embedded store allows one process at a time): stop it or set QDRANT_URL to use a Qdrant server")]
-    Locked(String),
+    #[error("collection {0:?} is open in another cairn process (the embedded store allows one process at a time): stop it, or set QDRANT_URL to use a Qdrant server ({1})")]
+    Locked(String, String),
     #[error("vector store: {0}")]
     Backend(String),
     #[error("stored payload is not a cairn chunk: {0}")]
@@ -86,11 +89,12 @@ pub trait VectorStore: Send + Sync {
         sources: &[String],
     ) -> Result<(), StoreError>;
 
-    /// The `limit` nearest chunks to `vector`, best first.
+    /// The `limit` best chunks for `query`, best first (cosine similarity for a dense query,
+    /// BM25 with IDF for a sparse one).
     async fn search(
         &self,
         name: &CollectionName,
-        vector: Vec<f32>,
+        query: &QueryVector,
         limit: usize,
         filter: &SourceFilter,
     ) -> Result<Vec<ScoredChunk>, StoreError>;

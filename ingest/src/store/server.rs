@@ -1,20 +1,23 @@
 //! A Qdrant server or cluster over gRPC (qdrant-client): the scale-out path, chosen when
 //! `QDRANT_URL` is set. Writes wait for the server's acknowledgement.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
     point_id::PointIdOptions, vectors_config::Config, Condition, CountPointsBuilder,
     CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance,
-    FieldType, Filter, PayloadIncludeSelector, PointId, PointStruct, ScrollPointsBuilder,
-    SearchPointsBuilder, UpsertPointsBuilder, VectorParamsBuilder,
+    FieldType, Filter, Modifier, PayloadIncludeSelector, PointId, PointStruct, Query,
+    QueryPointsBuilder, ScrollPointsBuilder, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
+    UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant, QdrantError};
 
 use super::{
     check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo, SourceFilter, StoreError,
-    VectorStore, INVENTORY_FIELDS, SOURCE_FIELD,
+    VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD, SPARSE_VECTOR,
 };
-use crate::domain::{CollectionName, EmbeddedChunk, ScoredChunk};
+use crate::domain::{CollectionName, EmbeddedChunk, QueryVector, ScoredChunk};
 use crate::sync::StoredChunk;
 
 pub struct ServerStore {
@@ -43,9 +46,9 @@ impl ServerStore {
             .and_then(|p| p.vectors_config)
             .and_then(|v| v.config)
             .and_then(|c| match c {
-                Config::Params(p) => Some(p.size),
-                // Named vectors are not cairn's layout; report them as dimension 0.
-                Config::ParamsMap(_) => None,
+                Config::ParamsMap(m) => m.map.get(DENSE_VECTOR).map(|p| p.size),
+                // A single unnamed vector is not cairn's layout; report it as dimension 0.
+                Config::Params(_) => None,
             })
             .unwrap_or(0);
         Ok(Some(usize::try_from(size).unwrap_or(0)))
@@ -62,11 +65,20 @@ impl VectorStore for ServerStore {
         if let Some(existing) = self.dimension(name).await? {
             return check_dimension(name, existing, dimension);
         }
-        let vectors = VectorParamsBuilder::new(dimension as u64, Distance::Cosine);
-        self.client
-            .create_collection(CreateCollectionBuilder::new(name.as_str()).vectors_config(vectors))
-            .await
-            .map_err(backend)?;
+        let mut dense = VectorsConfigBuilder::default();
+        dense.add_named_vector_params(
+            DENSE_VECTOR,
+            VectorParamsBuilder::new(dimension as u64, Distance::Cosine),
+        );
+        let mut sparse = SparseVectorsConfigBuilder::default();
+        sparse.add_named_vector_params(
+            SPARSE_VECTOR,
+            SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
+        );
+        let create = CreateCollectionBuilder::new(name.as_str())
+            .vectors_config(dense)
+            .sparse_vectors_config(sparse);
+        self.client.create_collection(create).await.map_err(backend)?;
         self.client
             .create_field_index(
                 CreateFieldIndexCollectionBuilder::new(name.as_str(), SOURCE_FIELD, FieldType::Keyword)
@@ -117,7 +129,14 @@ impl VectorStore for ServerStore {
             .into_iter()
             .map(|c| {
                 let payload = Payload::try_from(payload_to_json(&c.payload)).map_err(backend)?;
-                Ok(PointStruct::new(c.id.to_string(), c.vector, payload))
+                let vectors = HashMap::from([
+                    (DENSE_VECTOR.to_string(), Vector::new_dense(c.vector)),
+                    (
+                        SPARSE_VECTOR.to_string(),
+                        Vector::new_sparse(c.sparse.indices, c.sparse.values),
+                    ),
+                ]);
+                Ok(PointStruct::new(c.id.to_string(), vectors, payload))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.client
@@ -145,15 +164,26 @@ impl VectorStore for ServerStore {
     async fn search(
         &self,
         name: &CollectionName,
-        vector: Vec<f32>,
+        query: &QueryVector,
         limit: usize,
         filter: &SourceFilter,
     ) -> Result<Vec<ScoredChunk>, StoreError> {
-        let mut request = SearchPointsBuilder::new(name.as_str(), vector, limit as u64).with_payload(true);
+        let (input, using) = match query {
+            QueryVector::Dense(v) => (VectorInput::new_dense(v.clone()), DENSE_VECTOR),
+            QueryVector::Sparse(v) => (
+                VectorInput::new_sparse(v.indices.clone(), v.values.clone()),
+                SPARSE_VECTOR,
+            ),
+        };
+        let mut request = QueryPointsBuilder::new(name.as_str())
+            .query(Query::new_nearest(input))
+            .using(using)
+            .limit(limit as u64)
+            .with_payload(true);
         if !filter.sources.is_empty() {
             request = request.filter(source_filter(&filter.sources));
         }
-        let response = self.client.search_points(request).await.map_err(not_found(name))?;
+        let response = self.client.query(request).await.map_err(not_found(name))?;
         response
             .result
             .into_iter()

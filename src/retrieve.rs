@@ -1,0 +1,156 @@
+//! Retrieval: dense (semantic), keyword (BM25) or hybrid search, the two lists fused with
+//! reciprocal rank fusion. Fusion happens here rather than in the store so that every hit keeps
+//! its cosine similarity, which later steps use as a relevance signal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cairn_ingest::domain::{CollectionName, QueryVector, ScoredChunk};
+use cairn_ingest::embed::{Bm25, EmbedError, Embedder};
+use cairn_ingest::store::{SourceFilter, StoreError, VectorStore};
+use serde::{Deserialize, Serialize};
+
+/// The constant of reciprocal rank fusion (Cormack et al. 2009; also Qdrant's default).
+const RRF_K: f32 = 60.0;
+/// Each list is searched this many times deeper than the results asked for, before fusion.
+const CANDIDATE_FACTOR: usize = 4;
+const MIN_CANDIDATES: usize = 20;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Embedding similarity only (the default: best on the golden sets measured so far,
+    /// see docs/benchmarks.md).
+    #[default]
+    Dense,
+    /// BM25 keyword matching only.
+    Keyword,
+    /// Both, fused by rank.
+    Hybrid,
+}
+
+/// How to search.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    pub top_k: usize,
+    pub filter: SourceFilter,
+    pub mode: Mode,
+    /// At most this many hits from one source (0: no limit).
+    pub per_source: usize,
+}
+
+/// A retrieved chunk: `score` orders the results (cosine for dense, BM25 for keyword, fused
+/// rank score for hybrid); `similarity` is the cosine similarity when the dense list found it.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub chunk: ScoredChunk,
+    pub score: f32,
+    pub similarity: Option<f32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetrieveError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error("retrieval task failed: {0}")]
+    Task(String),
+}
+
+#[derive(Clone)]
+pub struct Retriever {
+    pub embedder: Arc<dyn Embedder>,
+    pub bm25: Arc<Bm25>,
+    pub store: Arc<dyn VectorStore>,
+}
+
+impl Retriever {
+    #[tracing::instrument(skip_all, fields(collection = %name, top_k = options.top_k, mode = ?options.mode))]
+    pub async fn search(
+        &self,
+        name: &CollectionName,
+        query: &str,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit>, RetrieveError> {
+        let depth = (options.top_k * CANDIDATE_FACTOR).max(MIN_CANDIDATES);
+        let filter = &options.filter;
+        let dense = match options.mode {
+            Mode::Keyword => Vec::new(),
+            _ => {
+                let vector = QueryVector::Dense(self.embed(query).await?);
+                self.store.search(name, &vector, depth, filter).await?
+            }
+        };
+        let keyword = match options.mode {
+            Mode::Dense => Vec::new(),
+            _ => {
+                let terms = QueryVector::Sparse(self.bm25.query(query));
+                self.store.search(name, &terms, depth, filter).await?
+            }
+        };
+        let ranked = match options.mode {
+            Mode::Dense => dense.into_iter().map(|c| hit(c, true)).collect(),
+            Mode::Keyword => keyword.into_iter().map(|c| hit(c, false)).collect(),
+            Mode::Hybrid => fuse(dense, keyword),
+        };
+        Ok(diversify(ranked, options.top_k, options.per_source))
+    }
+
+    async fn embed(&self, text: &str) -> Result<Vec<f32>, RetrieveError> {
+        let embedder = self.embedder.clone();
+        let text = text.to_owned();
+        let mut vectors = tokio::task::spawn_blocking(move || embedder.embed(&[text]))
+            .await
+            .map_err(|e| RetrieveError::Task(e.to_string()))??;
+        Ok(vectors.pop().unwrap_or_default())
+    }
+}
+
+fn hit(chunk: ScoredChunk, dense: bool) -> Hit {
+    Hit {
+        score: chunk.score,
+        similarity: dense.then_some(chunk.score),
+        chunk,
+    }
+}
+
+/// Keeps the best `top_k` hits with at most `per_source` from any one source (0: no limit), so
+/// one long document cannot crowd every other source out of the results.
+fn diversify(ranked: Vec<Hit>, top_k: usize, per_source: usize) -> Vec<Hit> {
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    ranked
+        .into_iter()
+        .filter(|h| {
+            let n = taken.entry(h.chunk.payload.source.clone()).or_default();
+            *n += 1;
+            per_source == 0 || *n <= per_source
+        })
+        .take(top_k)
+        .collect()
+}
+
+/// Reciprocal rank fusion: each list adds 1 / (k + rank) for every chunk it holds.
+fn fuse(dense: Vec<ScoredChunk>, keyword: Vec<ScoredChunk>) -> Vec<Hit> {
+    let mut fused: HashMap<uuid::Uuid, Hit> = HashMap::new();
+    for (list, is_dense) in [(dense, true), (keyword, false)] {
+        for (rank, chunk) in list.into_iter().enumerate() {
+            let add = 1.0 / (RRF_K + rank as f32 + 1.0);
+            let similarity = is_dense.then_some(chunk.score);
+            fused
+                .entry(chunk.id)
+                .and_modify(|h| {
+                    h.score += add;
+                    h.similarity = h.similarity.or(similarity);
+                })
+                .or_insert(Hit {
+                    chunk,
+                    score: add,
+                    similarity,
+                });
+        }
+    }
+    let mut hits: Vec<Hit> = fused.into_values().collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.id.cmp(&b.chunk.id)));
+    hits
+}

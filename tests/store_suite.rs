@@ -1,0 +1,113 @@
+//! One suite for every VectorStore: the embedded store always, a Qdrant server when
+//! QDRANT_URL points at one.
+
+mod common;
+
+use std::sync::Arc;
+
+use cairn_ingest::domain::{ChunkPayload, EmbeddedChunk, QueryVector, SparseVector};
+use cairn_ingest::store::{EdgeStore, ServerStore, SourceFilter, StoreError, VectorStore};
+
+fn chunk(source: &str, index: u32, vector: Vec<f32>, terms: &[u32]) -> EmbeddedChunk {
+    let id = cairn_ingest::sync::chunk_id(source, "h", index);
+    EmbeddedChunk {
+        id,
+        vector,
+        sparse: SparseVector { indices: terms.to_vec(), values: vec![1.0; terms.len()] },
+        payload: ChunkPayload {
+            text: format!("{source} #{index}"),
+            document_id: cairn_ingest::sync::document_id(source).to_string(),
+            source: source.into(),
+            title: "T".into(),
+            heading: vec!["A".into(), "B".into()],
+            chunk_index: index,
+            chunk_count: 2,
+            content_hash: format!("c{index}"),
+            doc_hash: "h".into(),
+            ingested_at: "2026-11-29T00:00:00Z".into(),
+        },
+    }
+}
+
+async fn suite(store: &dyn VectorStore, prefix: &str) {
+    let name = common::collection(&format!("{prefix}suite"));
+    store.delete_collection(&name).await.unwrap();
+    assert!(store.collection(&name).await.unwrap().is_none());
+    store.create_collection(&name, 4).await.unwrap();
+    store.create_collection(&name, 4).await.unwrap(); // idempotent
+    let err = store.create_collection(&name, 8).await.unwrap_err();
+    assert!(matches!(err, StoreError::DimensionMismatch { existing: 4, expected: 8, .. }), "{err}");
+    assert!(err.to_string().contains("collections delete"), "{err}");
+
+    store
+        .upsert(&name, vec![
+            chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1, 2]),
+            chunk("a.md", 1, vec![0.9, 0.1, 0.0, 0.0], &[2]),
+            chunk("b.md", 0, vec![0.0, 1.0, 0.0, 0.0], &[3]),
+        ])
+        .await
+        .unwrap();
+    let all = SourceFilter::default();
+    assert_eq!(store.count(&name, &all).await.unwrap(), 3);
+    let only_b = SourceFilter { sources: vec!["b.md".into()] };
+    assert_eq!(store.count(&name, &only_b).await.unwrap(), 1);
+
+    let dense = QueryVector::Dense(vec![1.0, 0.0, 0.0, 0.0]);
+    let hits = store.search(&name, &dense, 3, &all).await.unwrap();
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[0].payload, chunk("a.md", 0, vec![], &[]).payload, "payload round-trips");
+    assert!(hits[0].score > 0.99 && hits[0].score >= hits[1].score && hits[1].score >= hits[2].score);
+    let filtered = store.search(&name, &dense, 3, &only_b).await.unwrap();
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(filtered[0].payload.source, "b.md");
+    let keyword = QueryVector::Sparse(SparseVector { indices: vec![3], values: vec![1.0] });
+    let hits = store.search(&name, &keyword, 3, &all).await.unwrap();
+    assert_eq!(hits.len(), 1, "only b.md has term 3");
+    assert_eq!(hits[0].payload.source, "b.md");
+
+    let mut inventory = store.inventory(&name).await.unwrap();
+    inventory.sort_by_key(|c| (c.source.clone(), c.content_hash.clone()));
+    assert_eq!(inventory.len(), 3);
+    assert_eq!((inventory[0].source.as_str(), inventory[0].chunk_count), ("a.md", 2));
+    assert_eq!(inventory[1].content_hash, "c1");
+
+    store.delete_sources(&name, &["a.md".to_string()]).await.unwrap();
+    assert_eq!(store.count(&name, &all).await.unwrap(), 1);
+    store.flush(&name).await.unwrap();
+
+    let listed = store.list_collections().await.unwrap();
+    let info = listed.iter().find(|c| c.name == name.as_str()).expect("listed");
+    assert_eq!((info.dimension, info.points), (4, 1));
+    assert!(store.delete_collection(&name).await.unwrap());
+    assert!(!store.delete_collection(&name).await.unwrap());
+    let missing = store.search(&name, &dense, 3, &all).await.unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing}");
+}
+
+#[tokio::test]
+async fn embedded_store_passes_the_suite_and_survives_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let store = EdgeStore::new(data.path()).unwrap();
+    suite(&store, "").await;
+
+    let name = common::collection("kept");
+    store.create_collection(&name, 4).await.unwrap();
+    store.upsert(&name, vec![chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1])]).await.unwrap();
+    drop(store);
+    let reopened = EdgeStore::new(data.path()).unwrap();
+    assert_eq!(reopened.count(&name, &SourceFilter::default()).await.unwrap(), 1);
+    let info = reopened.collection(&name).await.unwrap().unwrap();
+    assert_eq!(info.dimension, 4);
+}
+
+#[tokio::test]
+async fn qdrant_server_passes_the_suite() {
+    let Some(url) = std::env::var("QDRANT_URL").ok().filter(|u| !u.is_empty()) else {
+        println!("skipped: QDRANT_URL not set");
+        return;
+    };
+    let store: Arc<dyn VectorStore> =
+        Arc::new(ServerStore::new(&url, std::env::var("QDRANT_API_KEY").ok()).unwrap());
+    let prefix = format!("cairn_test_{}_", std::process::id());
+    suite(store.as_ref(), &prefix).await;
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, from a fresh clone: fetch the pinned model and ONNX
-# Runtime (cached), build cairn, ingest docs-sample into the embedded Qdrant, then search it.
+# Runtime (cached), build cairn, ingest docs-sample into the embedded Qdrant, search it, then
+# serve the HTTP API on CAIRN_BIND (default 127.0.0.1:8080) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ cairn=target/release/cairn
 
 "$cairn" ingest docs-sample/corpus --collection docs-sample --prune
 "$cairn" collections list
-question="${1:-How do I reset my password?}"
+question="${1:-How long are deleted notes kept?}"
 echo "search: $question"
 "$cairn" search --collection docs-sample --top-k 5 "$question"
+exec "$cairn" serve

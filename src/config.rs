@@ -2,6 +2,7 @@
 //! (nested keys with `__`, e.g. `CAIRN_CHUNK__MAX_TOKENS`) < command-line flags. `QDRANT_URL`
 //! and `QDRANT_API_KEY` are read as well, as every Qdrant tool does.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -31,6 +32,8 @@ pub struct Settings {
     pub qdrant_url: Option<String>,
     pub qdrant_api_key: Option<String>,
     pub chunk: ChunkSettings,
+    /// Where `cairn serve` listens.
+    pub bind: SocketAddr,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
             qdrant_url: None,
             qdrant_api_key: None,
             chunk: ChunkSettings::default(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
         }
     }
 }
@@ -66,16 +70,21 @@ impl Settings {
         }
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&file))
-            .merge(Env::raw().only(&["QDRANT_URL", "QDRANT_API_KEY"]).map(|k| {
-                k.as_str().to_ascii_lowercase().into()
-            }))
+            .merge(
+                Env::raw()
+                    .only(&["QDRANT_URL", "QDRANT_API_KEY"])
+                    .map(|k| k.as_str().to_ascii_lowercase().into()),
+            )
             .merge(Env::prefixed("CAIRN_").split("__"));
         if let Some(dir) = &overrides.data_dir {
             figment = figment.merge(Serialized::default("data_dir", dir));
         }
-        let settings: Settings = figment
-            .extract()
-            .with_context(|| format!("invalid settings (from {}, CAIRN_* or flags)", file.display()))?;
+        let settings: Settings = figment.extract().with_context(|| {
+            format!(
+                "invalid settings (from {}, CAIRN_* or flags)",
+                file.display()
+            )
+        })?;
         settings
             .chunk
             .validate()
@@ -125,13 +134,18 @@ fn default_cache_dir() -> PathBuf {
 }
 
 #[cfg(test)]
+// figment's Jail fixes the closures' error type; its size is not ours to choose.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
     #[test]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("cairn.toml", "data_dir = \"from-file\"\n[chunk]\nmax_tokens = 120\n")?;
+            jail.create_file(
+                "cairn.toml",
+                "data_dir = \"from-file\"\n[chunk]\nmax_tokens = 120\n",
+            )?;
             jail.set_env("CAIRN_CHUNK__OVERLAP_TOKENS", "10");
             jail.set_env("QDRANT_URL", "http://q:6334");
             let s = Settings::load(&Overrides::default()).map_err(|e| e.to_string())?;
@@ -154,7 +168,10 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("CAIRN_CHUNK__MAX_TOKENS", "lots");
             let err = Settings::load(&Overrides::default()).expect_err("accepted");
-            assert!(format!("{err:#}").to_lowercase().contains("max_tokens"), "{err:#}");
+            assert!(
+                format!("{err:#}").to_lowercase().contains("max_tokens"),
+                "{err:#}"
+            );
             Ok(())
         });
     }

@@ -5,10 +5,12 @@
 //! - [`services`]: builds the embedder, chunker and vector store from the settings.
 //! - [`retrieve`]: dense, keyword and hybrid (rank-fused) search.
 //! - [`telemetry`]: the tracing subscriber.
+//! - [`http`]: the JSON API (axum).
 //! - [`cli`]: one module per subcommand.
 
 pub mod cli;
 pub mod config;
+pub mod http;
 pub mod retrieve;
 pub mod services;
 pub mod telemetry;

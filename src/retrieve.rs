@@ -151,6 +151,10 @@ fn fuse(dense: Vec<ScoredChunk>, keyword: Vec<ScoredChunk>) -> Vec<Hit> {
         }
     }
     let mut hits: Vec<Hit> = fused.into_values().collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.id.cmp(&b.chunk.id)));
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.chunk.id.cmp(&b.chunk.id))
+    });
     hits
 }

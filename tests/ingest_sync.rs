@@ -1,4 +1,6 @@
 //! Ingest sync semantics with the real model and the real embedded Qdrant.
+// Panicking on a broken fixture is what a test should do.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -9,10 +11,11 @@ use cairn_ingest::store::SourceFilter;
 
 #[tokio::test]
 async fn unchanged_reingest_embeds_nothing_and_a_changed_file_replaces_its_chunks() {
-    let data = tempfile::tempdir().unwrap();
-    let docs = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::corpus(), docs.path());
-    let ingestor = common::ingestor(data.path());
+    let common::Scratch {
+        data: _data,
+        docs,
+        ingestor,
+    } = common::scratch_copy_of(&common::corpus());
 
     let first = common::ingest(&ingestor, &[docs.path()], "c", false).await;
     assert_eq!(first.plan.added.len(), 14);
@@ -28,31 +31,46 @@ async fn unchanged_reingest_embeds_nothing_and_a_changed_file_replaces_its_chunk
 
     // Rewrite one file: its chunks are replaced, everything else is untouched.
     let edited = docs.path().join("guides/keyboard-shortcuts.md");
-    std::fs::write(&edited, "# Shortcuts\n\nPress Ctrl+Shift+Q to summon the quokka.\n").unwrap();
+    std::fs::write(
+        &edited,
+        "# Shortcuts\n\nPress Ctrl+Shift+Q to summon the quokka.\n",
+    )
+    .unwrap();
     let third = common::ingest(&ingestor, &[docs.path()], "c", false).await;
     assert_eq!(third.plan.changed, ["guides/keyboard-shortcuts.md"]);
     assert_eq!(third.chunks, 1);
     let after = common::snapshot(ingestor.store.as_ref(), "c").await;
-    let source = |s: &Vec<(String, String, String)>, name: &str| s.iter().filter(|c| c.1 == name).count();
+    let source =
+        |s: &Vec<(String, String, String)>, name: &str| s.iter().filter(|c| c.1 == name).count();
     assert_eq!(source(&after, "guides/keyboard-shortcuts.md"), 1);
     let untouched = |s: &Vec<(String, String, String)>| {
-        s.iter().filter(|c| c.1 != "guides/keyboard-shortcuts.md").cloned().collect::<Vec<_>>()
+        s.iter()
+            .filter(|c| c.1 != "guides/keyboard-shortcuts.md")
+            .cloned()
+            .collect::<Vec<_>>()
     };
     assert_eq!(untouched(&after), untouched(&before));
-    let filter = SourceFilter { sources: vec!["guides/keyboard-shortcuts.md".into()] };
+    let filter = SourceFilter {
+        sources: vec!["guides/keyboard-shortcuts.md".into()],
+    };
     let hits = search(&ingestor, "c", "quokka", &filter).await;
     assert!(hits[0].contains("quokka"));
 }
 
 #[tokio::test]
 async fn prune_removes_chunks_of_deleted_files_and_dry_run_changes_nothing() {
-    let data = tempfile::tempdir().unwrap();
-    let docs = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::corpus(), docs.path());
-    let ingestor = common::ingestor(data.path());
+    let common::Scratch {
+        data: _data,
+        docs,
+        ingestor,
+    } = common::scratch_copy_of(&common::corpus());
     common::ingest(&ingestor, &[docs.path()], "p", false).await;
     std::fs::remove_file(docs.path().join("notes/known-issues.txt")).unwrap();
-    std::fs::write(docs.path().join("new.md"), "# New\n\nA brand new page about otters.\n").unwrap();
+    std::fs::write(
+        docs.path().join("new.md"),
+        "# New\n\nA brand new page about otters.\n",
+    )
+    .unwrap();
 
     let dry = ingestor
         .run(&IngestRequest {
@@ -69,11 +87,17 @@ async fn prune_removes_chunks_of_deleted_files_and_dry_run_changes_nothing() {
     assert_eq!(dry.chunks, 0);
     let has = |snap: &[(String, String, String)], s: &str| snap.iter().any(|c| c.1 == s);
     let snap = common::snapshot(ingestor.store.as_ref(), "p").await;
-    assert!(has(&snap, "notes/known-issues.txt") && !has(&snap, "new.md"), "dry run changed the store");
+    assert!(
+        has(&snap, "notes/known-issues.txt") && !has(&snap, "new.md"),
+        "dry run changed the store"
+    );
 
     let kept = common::ingest(&ingestor, &[docs.path()], "p", false).await;
     assert_eq!(kept.pruned, 0);
-    assert!(has(&common::snapshot(ingestor.store.as_ref(), "p").await, "notes/known-issues.txt"));
+    assert!(has(
+        &common::snapshot(ingestor.store.as_ref(), "p").await,
+        "notes/known-issues.txt"
+    ));
 
     let pruned = common::ingest(&ingestor, &[docs.path()], "p", true).await;
     assert_eq!(pruned.pruned, 1);
@@ -84,30 +108,57 @@ async fn prune_removes_chunks_of_deleted_files_and_dry_run_changes_nothing() {
 
 #[tokio::test]
 async fn bad_files_are_reported_and_skipped_and_a_bad_edit_keeps_old_chunks() {
-    let data = tempfile::tempdir().unwrap();
-    let docs = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::fixtures(), docs.path());
-    std::fs::write(docs.path().join("good.md"), "# Good\n\nThis page is fine.\n").unwrap();
-    let ingestor = common::ingestor(data.path());
+    let common::Scratch {
+        data: _data,
+        docs,
+        ingestor,
+    } = common::scratch_copy_of(&common::fixtures());
+    std::fs::write(
+        docs.path().join("good.md"),
+        "# Good\n\nThis page is fine.\n",
+    )
+    .unwrap();
     let summary = common::ingest(&ingestor, &[docs.path()], "b", false).await;
     let reason = |s: &str| {
-        summary.skipped.iter().find(|k| k.source == s).map(|k| k.reason.clone()).unwrap_or_default()
+        summary
+            .skipped
+            .iter()
+            .find(|k| k.source == s)
+            .map(|k| k.reason.clone())
+            .unwrap_or_default()
     };
-    assert!(reason("latin1.txt").contains("UTF-8"), "{:?}", summary.skipped);
+    assert!(
+        reason("latin1.txt").contains("UTF-8"),
+        "{:?}",
+        summary.skipped
+    );
     assert!(reason("broken.pdf").contains("PDF"));
     assert!(reason("faq-bad.csv").contains("question"));
     assert!(reason("image.png").contains("unsupported"));
     assert!(reason("make_pdf.py").contains("unsupported"));
     assert!(reason("empty.md").contains("no text"));
-    let sources: Vec<String> = common::snapshot(ingestor.store.as_ref(), "b").await.into_iter().map(|c| c.1).collect();
-    assert!(sources.contains(&"good.md".to_string()) && sources.contains(&"sample.pdf".to_string()));
+    let sources: Vec<String> = common::snapshot(ingestor.store.as_ref(), "b")
+        .await
+        .into_iter()
+        .map(|c| c.1)
+        .collect();
+    assert!(
+        sources.contains(&"good.md".to_string()) && sources.contains(&"sample.pdf".to_string())
+    );
 
     // The good page turns into invalid UTF-8: reported, and its stored chunks stay.
     std::fs::write(docs.path().join("good.md"), b"# Good\n\ncaf\xe9\n").unwrap();
     let summary = common::ingest(&ingestor, &[docs.path()], "b", false).await;
     assert!(summary.skipped.iter().any(|k| k.source == "good.md"));
-    let sources: Vec<String> = common::snapshot(ingestor.store.as_ref(), "b").await.into_iter().map(|c| c.1).collect();
-    assert!(sources.contains(&"good.md".to_string()), "a bad edit lost stored chunks");
+    let sources: Vec<String> = common::snapshot(ingestor.store.as_ref(), "b")
+        .await
+        .into_iter()
+        .map(|c| c.1)
+        .collect();
+    assert!(
+        sources.contains(&"good.md".to_string()),
+        "a bad edit lost stored chunks"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +175,10 @@ async fn a_missing_path_is_a_clear_error() {
         })
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("/no/such/dir does not exist"), "{err}");
+    assert!(
+        err.to_string().contains("/no/such/dir does not exist"),
+        "{err}"
+    );
 }
 
 async fn search(

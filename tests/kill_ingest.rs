@@ -1,5 +1,7 @@
 //! `kill -9` at any moment of an ingest, then a rerun, gives exactly what an uninterrupted run
 //! gives: no duplicates, nothing missing (compared by chunk id, source and content hash).
+// Panicking on a broken fixture is what a test should do.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -49,9 +51,16 @@ async fn killed_runs_then_a_rerun_equal_an_uninterrupted_run() {
     let mut interrupted = 0;
     // Kill during start-up, early embedding and late embedding, each time resuming the last.
     for ms in [300, 900, 1800, 2600] {
-        interrupted += usize::from(kill_after(killed.path(), docs.path(), Duration::from_millis(ms)));
+        interrupted += usize::from(kill_after(
+            killed.path(),
+            docs.path(),
+            Duration::from_millis(ms),
+        ));
     }
-    assert!(interrupted >= 2, "the ingest finished before it could be killed");
+    assert!(
+        interrupted >= 2,
+        "the ingest finished before it could be killed"
+    );
     assert!(ingest(killed.path(), docs.path()).wait().unwrap().success());
 
     let expected = common::snapshot(&EdgeStore::new(clean.path()).unwrap(), "k").await;

@@ -1,5 +1,7 @@
 //! One suite for every VectorStore: the embedded store always, a Qdrant server when
 //! QDRANT_URL points at one.
+// Panicking on a broken fixture is what a test should do.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -13,7 +15,10 @@ fn chunk(source: &str, index: u32, vector: Vec<f32>, terms: &[u32]) -> EmbeddedC
     EmbeddedChunk {
         id,
         vector,
-        sparse: SparseVector { indices: terms.to_vec(), values: vec![1.0; terms.len()] },
+        sparse: SparseVector {
+            indices: terms.to_vec(),
+            values: vec![1.0; terms.len()],
+        },
         payload: ChunkPayload {
             text: format!("{source} #{index}"),
             document_id: cairn_ingest::sync::document_id(source).to_string(),
@@ -36,31 +41,55 @@ async fn suite(store: &dyn VectorStore, prefix: &str) {
     store.create_collection(&name, 4).await.unwrap();
     store.create_collection(&name, 4).await.unwrap(); // idempotent
     let err = store.create_collection(&name, 8).await.unwrap_err();
-    assert!(matches!(err, StoreError::DimensionMismatch { existing: 4, expected: 8, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::DimensionMismatch {
+                existing: 4,
+                expected: 8,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("collections delete"), "{err}");
 
     store
-        .upsert(&name, vec![
-            chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1, 2]),
-            chunk("a.md", 1, vec![0.9, 0.1, 0.0, 0.0], &[2]),
-            chunk("b.md", 0, vec![0.0, 1.0, 0.0, 0.0], &[3]),
-        ])
+        .upsert(
+            &name,
+            vec![
+                chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1, 2]),
+                chunk("a.md", 1, vec![0.9, 0.1, 0.0, 0.0], &[2]),
+                chunk("b.md", 0, vec![0.0, 1.0, 0.0, 0.0], &[3]),
+            ],
+        )
         .await
         .unwrap();
     let all = SourceFilter::default();
     assert_eq!(store.count(&name, &all).await.unwrap(), 3);
-    let only_b = SourceFilter { sources: vec!["b.md".into()] };
+    let only_b = SourceFilter {
+        sources: vec!["b.md".into()],
+    };
     assert_eq!(store.count(&name, &only_b).await.unwrap(), 1);
 
     let dense = QueryVector::Dense(vec![1.0, 0.0, 0.0, 0.0]);
     let hits = store.search(&name, &dense, 3, &all).await.unwrap();
     assert_eq!(hits.len(), 3);
-    assert_eq!(hits[0].payload, chunk("a.md", 0, vec![], &[]).payload, "payload round-trips");
-    assert!(hits[0].score > 0.99 && hits[0].score >= hits[1].score && hits[1].score >= hits[2].score);
+    assert_eq!(
+        hits[0].payload,
+        chunk("a.md", 0, vec![], &[]).payload,
+        "payload round-trips"
+    );
+    assert!(
+        hits[0].score > 0.99 && hits[0].score >= hits[1].score && hits[1].score >= hits[2].score
+    );
     let filtered = store.search(&name, &dense, 3, &only_b).await.unwrap();
     assert_eq!(filtered.len(), 1);
     assert_eq!(filtered[0].payload.source, "b.md");
-    let keyword = QueryVector::Sparse(SparseVector { indices: vec![3], values: vec![1.0] });
+    let keyword = QueryVector::Sparse(SparseVector {
+        indices: vec![3],
+        values: vec![1.0],
+    });
     let hits = store.search(&name, &keyword, 3, &all).await.unwrap();
     assert_eq!(hits.len(), 1, "only b.md has term 3");
     assert_eq!(hits[0].payload.source, "b.md");
@@ -68,15 +97,24 @@ async fn suite(store: &dyn VectorStore, prefix: &str) {
     let mut inventory = store.inventory(&name).await.unwrap();
     inventory.sort_by_key(|c| (c.source.clone(), c.content_hash.clone()));
     assert_eq!(inventory.len(), 3);
-    assert_eq!((inventory[0].source.as_str(), inventory[0].chunk_count), ("a.md", 2));
+    assert_eq!(
+        (inventory[0].source.as_str(), inventory[0].chunk_count),
+        ("a.md", 2)
+    );
     assert_eq!(inventory[1].content_hash, "c1");
 
-    store.delete_sources(&name, &["a.md".to_string()]).await.unwrap();
+    store
+        .delete_sources(&name, &["a.md".to_string()])
+        .await
+        .unwrap();
     assert_eq!(store.count(&name, &all).await.unwrap(), 1);
     store.flush(&name).await.unwrap();
 
     let listed = store.list_collections().await.unwrap();
-    let info = listed.iter().find(|c| c.name == name.as_str()).expect("listed");
+    let info = listed
+        .iter()
+        .find(|c| c.name == name.as_str())
+        .expect("listed");
     assert_eq!((info.dimension, info.points), (4, 1));
     assert!(store.delete_collection(&name).await.unwrap());
     assert!(!store.delete_collection(&name).await.unwrap());
@@ -92,10 +130,22 @@ async fn embedded_store_passes_the_suite_and_survives_a_restart() {
 
     let name = common::collection("kept");
     store.create_collection(&name, 4).await.unwrap();
-    store.upsert(&name, vec![chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1])]).await.unwrap();
+    store
+        .upsert(
+            &name,
+            vec![chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1])],
+        )
+        .await
+        .unwrap();
     drop(store);
     let reopened = EdgeStore::new(data.path()).unwrap();
-    assert_eq!(reopened.count(&name, &SourceFilter::default()).await.unwrap(), 1);
+    assert_eq!(
+        reopened
+            .count(&name, &SourceFilter::default())
+            .await
+            .unwrap(),
+        1
+    );
     let info = reopened.collection(&name).await.unwrap().unwrap();
     assert_eq!(info.dimension, 4);
 }

@@ -107,12 +107,17 @@ impl Ingestor {
                     on_disk.insert(entry.source.clone(), h);
                     entries.push(entry);
                 }
-                Err(reason) => skipped.push(Skipped { source: entry.source, reason }),
+                Err(reason) => skipped.push(Skipped {
+                    source: entry.source,
+                    reason,
+                }),
             }
         }
         let name = &request.collection;
         if !request.dry_run {
-            self.store.create_collection(name, self.embedder.dimension()).await?;
+            self.store
+                .create_collection(name, self.embedder.dimension())
+                .await?;
         }
         let plan = sync::plan(&on_disk, &self.store.inventory(name).await?);
         let mut summary = Summary {
@@ -127,7 +132,10 @@ impl Ingestor {
                 summary.pruned = plan.removed.len();
             }
             let todo: BTreeSet<&String> = plan.added.iter().chain(&plan.changed).collect();
-            let work: Vec<FileEntry> = entries.into_iter().filter(|e| todo.contains(&e.source)).collect();
+            let work: Vec<FileEntry> = entries
+                .into_iter()
+                .filter(|e| todo.contains(&e.source))
+                .collect();
             let stored = self
                 .ingest_files(name, work, &plan.changed, fingerprint, request.progress)
                 .await?;
@@ -168,7 +176,9 @@ impl Ingestor {
         let (loaded_tx, loaded_rx) = mpsc::channel(LOADED_QUEUE);
         let (embedded_tx, embedded_rx) = mpsc::channel(EMBEDDED_QUEUE);
         let chunker = self.chunker.clone();
-        let loader = tokio::task::spawn_blocking(move || load_stage(files, &chunker, &fingerprint, &loaded_tx));
+        let loader = tokio::task::spawn_blocking(move || {
+            load_stage(files, &chunker, &fingerprint, &loaded_tx)
+        });
         let models = Models {
             dense: self.embedder.clone(),
             bm25: self.bm25.clone(),
@@ -179,8 +189,12 @@ impl Ingestor {
         progress.finish();
         // A store failure drops the receiver, which stops the other stages; report it first.
         let mut stored = stored?;
-        let embed_time = embed.await.map_err(|e| IngestError::Stage(e.to_string()))??;
-        let skipped = loader.await.map_err(|e| IngestError::Stage(e.to_string()))?;
+        let embed_time = embed
+            .await
+            .map_err(|e| IngestError::Stage(e.to_string()))??;
+        let skipped = loader
+            .await
+            .map_err(|e| IngestError::Stage(e.to_string()))?;
         stored.embed_time = embed_time;
         stored.skipped = skipped;
         Ok(stored)
@@ -401,7 +415,12 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<FileEntry>, Vec<Skipped>), IngestE
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    skipped.push(skip(&e.path().map(|p| p.display().to_string()).unwrap_or_default(), &e.to_string()));
+                    skipped.push(skip(
+                        &e.path()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                        &e.to_string(),
+                    ));
                     continue;
                 }
             };
@@ -414,10 +433,19 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<FileEntry>, Vec<Skipped>), IngestE
                 continue;
             }
             if files.contains_key(&source) {
-                skipped.push(skip(&source, "the same source path appears under two ingested paths"));
+                skipped.push(skip(
+                    &source,
+                    "the same source path appears under two ingested paths",
+                ));
                 continue;
             }
-            files.insert(source.clone(), FileEntry { source, path: entry.into_path() });
+            files.insert(
+                source.clone(),
+                FileEntry {
+                    source,
+                    path: entry.into_path(),
+                },
+            );
         }
     }
     Ok((files.into_values().collect(), skipped))
@@ -463,6 +491,9 @@ mod tests {
     fn sources_are_relative_to_the_given_directory() {
         let root = Path::new("docs");
         assert_eq!(source_of(root, Path::new("docs/faq/a.md")), "faq/a.md");
-        assert_eq!(source_of(Path::new("docs/a.md"), Path::new("docs/a.md")), "a.md");
+        assert_eq!(
+            source_of(Path::new("docs/a.md"), Path::new("docs/a.md")),
+            "a.md"
+        );
     }
 }

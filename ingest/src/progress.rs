@@ -42,7 +42,10 @@ impl Progress {
         let mut last = self.last_log.lock().unwrap_or_else(|p| p.into_inner());
         if last.elapsed() >= Duration::from_secs(5) {
             *last = Instant::now();
-            tracing::info!("ingest: {files}/{} files, {chunks} chunks stored", self.total);
+            tracing::info!(
+                "ingest: {files}/{} files, {chunks} chunks stored",
+                self.total
+            );
         }
     }
 

@@ -35,7 +35,10 @@ pub fn document_id(source: &str) -> Uuid {
 
 /// Same source, content and position: same id, on every machine and every run.
 pub fn chunk_id(source: &str, doc_hash: &str, index: u32) -> Uuid {
-    Uuid::new_v5(&NAMESPACE, format!("chunk\n{source}\n{doc_hash}\n{index}").as_bytes())
+    Uuid::new_v5(
+        &NAMESPACE,
+        format!("chunk\n{source}\n{doc_hash}\n{index}").as_bytes(),
+    )
 }
 
 /// Turns a document's pieces into chunks with ids and payloads.

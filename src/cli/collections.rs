@@ -33,7 +33,10 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
                 println!("no collections");
             } else {
                 for c in collections {
-                    println!("{}\t{} chunks\t{} dimensions", c.name, c.points, c.dimension);
+                    println!(
+                        "{}\t{} chunks\t{} dimensions",
+                        c.name, c.points, c.dimension
+                    );
                 }
             }
         }

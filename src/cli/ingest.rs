@@ -48,7 +48,11 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
 fn render(s: &Summary) -> String {
     let p = &s.plan;
     let mut out = String::new();
-    let verb = if s.dry_run { "would ingest" } else { "ingested" };
+    let verb = if s.dry_run {
+        "would ingest"
+    } else {
+        "ingested"
+    };
     out += &format!(
         "{verb} into {}: {} added, {} changed, {} unchanged, {} removed{}\n",
         s.collection,
@@ -56,10 +60,18 @@ fn render(s: &Summary) -> String {
         p.changed.len(),
         p.unchanged.len(),
         p.removed.len(),
-        if s.pruned > 0 || s.dry_run || p.removed.is_empty() { "" } else { " (kept: use --prune to delete)" },
+        if s.pruned > 0 || s.dry_run || p.removed.is_empty() {
+            ""
+        } else {
+            " (kept: use --prune to delete)"
+        },
     );
     if s.dry_run {
-        for (label, list) in [("add", &p.added), ("change", &p.changed), ("remove", &p.removed)] {
+        for (label, list) in [
+            ("add", &p.added),
+            ("change", &p.changed),
+            ("remove", &p.removed),
+        ] {
             for source in list {
                 out += &format!("  {label:<7}{source}\n");
             }

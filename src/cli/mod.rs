@@ -3,6 +3,7 @@
 mod collections;
 mod ingest;
 mod search;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -32,6 +33,8 @@ pub enum Command {
     Search(search::Args),
     /// List or delete collections
     Collections(collections::Args),
+    /// Serve the HTTP API
+    Serve(serve::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -44,5 +47,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::run(&settings, args).await,
         Command::Search(args) => search::run(&settings, args).await,
         Command::Collections(args) => collections::run(&settings, args).await,
+        Command::Serve(args) => serve::run(&settings, args).await,
     }
 }

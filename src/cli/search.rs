@@ -51,7 +51,9 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let retriever = services::retriever(settings, store)?;
     let options = SearchOptions {
         top_k: args.top_k.into(),
-        filter: SourceFilter { sources: args.sources },
+        filter: SourceFilter {
+            sources: args.sources,
+        },
         mode: args.mode,
         per_source: args.per_source,
     };
@@ -85,10 +87,24 @@ fn render(hits: &[Retrieved]) -> String {
     for (i, hit) in hits.iter().enumerate() {
         let h = &hit.chunk;
         let heading = h.payload.heading_text();
-        let place = if heading.is_empty() { String::new() } else { format!(" > {heading}") };
-        let snippet: String = h.payload.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let place = if heading.is_empty() {
+            String::new()
+        } else {
+            format!(" > {heading}")
+        };
+        let snippet: String = h
+            .payload
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let snippet: String = snippet.chars().take(200).collect();
-        out += &format!("{}. [{:.3}] {}{place}\n   {snippet}\n", i + 1, hit.score, h.payload.source);
+        out += &format!(
+            "{}. [{:.3}] {}{place}\n   {snippet}\n",
+            i + 1,
+            hit.score,
+            h.payload.source
+        );
     }
     out
 }

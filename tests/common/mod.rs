@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cairn::config::{Overrides, Settings};
-use cairn::services;
 use cairn::retrieve::Retriever;
+use cairn::services;
 use cairn_ingest::domain::CollectionName;
 use cairn_ingest::embed::Bm25;
 use cairn_ingest::pipeline::{IngestRequest, Ingestor, Summary};
@@ -105,5 +105,24 @@ pub fn retriever(ingestor: &Ingestor) -> Retriever {
         embedder: ingestor.embedder.clone(),
         bm25: ingestor.bm25.clone(),
         store: ingestor.store.clone(),
+    }
+}
+
+/// A fresh data directory, a copy of docs-sample to edit, and an ingestor over them.
+pub struct Scratch {
+    pub data: tempfile::TempDir,
+    pub docs: tempfile::TempDir,
+    pub ingestor: Ingestor,
+}
+
+pub fn scratch_copy_of(corpus: &Path) -> Scratch {
+    let data = tempfile::tempdir().expect("tempdir");
+    let docs = tempfile::tempdir().expect("tempdir");
+    copy_dir(corpus, docs.path());
+    let ingestor = ingestor(data.path());
+    Scratch {
+        data,
+        docs,
+        ingestor,
     }
 }

@@ -146,7 +146,10 @@ fn init_runtime(lib: &Path) -> Result<(), EmbedError> {
     INIT.get_or_init(|| {
         // ort panics on a missing library instead of erroring, so check the path first.
         if !lib.is_file() {
-            return Err(format!("ONNX Runtime library not found at {}", lib.display()));
+            return Err(format!(
+                "ONNX Runtime library not found at {}",
+                lib.display()
+            ));
         }
         // init_from loads the library; the environment itself is created by fastembed.
         ort::init_from(lib)

@@ -38,7 +38,11 @@ pub fn load_csv(text: &str, title: String) -> Result<Document, LoadError> {
         .headers()
         .map_err(|e| LoadError::Faq(e.to_string()))?
         .clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let (Some(q), Some(a)) = (column("question"), column("answer")) else {
         return Err(LoadError::Faq(format!(
             "no \"question\" and \"answer\" columns in the header ({})",

@@ -14,8 +14,26 @@ const SKIPPED: [&str; 11] = [
 
 /// Elements that end a line of text.
 const BLOCKS: [&str; 20] = [
-    "p", "div", "li", "ul", "ol", "tr", "table", "br", "pre", "blockquote", "section", "article",
-    "main", "dd", "dt", "dl", "hr", "figcaption", "details", "summary",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "br",
+    "pre",
+    "blockquote",
+    "section",
+    "article",
+    "main",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "figcaption",
+    "details",
+    "summary",
 ];
 
 pub fn load(text: &str, fallback_title: String) -> Document {
@@ -95,7 +113,15 @@ fn heading_level(name: &str) -> Option<usize> {
 /// HTML whitespace collapses to single spaces; an edge space is kept so words stay apart.
 fn collapse(text: &str) -> String {
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let lead = if text.starts_with(char::is_whitespace) { " " } else { "" };
-    let trail = if text.ends_with(char::is_whitespace) && !words.is_empty() { " " } else { "" };
+    let lead = if text.starts_with(char::is_whitespace) {
+        " "
+    } else {
+        ""
+    };
+    let trail = if text.ends_with(char::is_whitespace) && !words.is_empty() {
+        " "
+    } else {
+        ""
+    };
     format!("{lead}{words}{trail}")
 }

@@ -27,6 +27,11 @@ pub enum Format {
 impl Format {
     /// The format for a path, or `None` when cairn does not read that kind of file.
     pub fn of(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        // Sphinx publishes its sources as `_sources/*.rst.txt`.
+        if name.ends_with(".rst.txt") {
+            return Some(Self::Rst);
+        }
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
             "md" | "markdown" => Self::Markdown,

@@ -35,7 +35,11 @@ impl SectionBuilder {
         self.flush();
         let title = self
             .title
-            .or_else(|| self.sections.iter().find_map(|s| s.heading.first().cloned()))
+            .or_else(|| {
+                self.sections
+                    .iter()
+                    .find_map(|s| s.heading.first().cloned())
+            })
             .unwrap_or(fallback_title);
         Document {
             source: String::new(),

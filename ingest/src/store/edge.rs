@@ -9,15 +9,16 @@ use async_trait::async_trait;
 use qdrant_edge::external::uuid::Uuid;
 use qdrant_edge::{
     AnyVariants, Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard,
-    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, JsonPath, Match, MatchAny,
-    PayloadFieldSchema, PayloadSchemaType, PointId, PointInsertOperations, PointOperations,
-    PointStruct, QueryEnum, ScrollRequest, SearchRequest, UpdateOperation, WithPayloadInterface,
-    WithVector, EdgeSparseVectorParams, Modifier, Vector, VectorInternal, Vectors,
+    EdgeSparseVectorParams, EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter,
+    JsonPath, Match, MatchAny, Modifier, PayloadFieldSchema, PayloadSchemaType, PointId,
+    PointInsertOperations, PointOperations, PointStruct, QueryEnum, ScrollRequest, SearchRequest,
+    UpdateOperation, Vector, VectorInternal, Vectors, WithPayloadInterface, WithVector,
 };
 
 use super::{
-    check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo, SourceFilter, StoreError,
-    VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD, SPARSE_VECTOR,
+    check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo,
+    SourceFilter, StoreError, VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD,
+    SPARSE_VECTOR,
 };
 use crate::domain::{CollectionName, EmbeddedChunk, QueryVector, ScoredChunk};
 use crate::sync::StoredChunk;
@@ -51,9 +52,8 @@ impl EdgeStore {
     /// A store rooted at `<data_dir>/collections`.
     pub fn new(data_dir: &Path) -> Result<Self, StoreError> {
         let root = data_dir.join("collections");
-        std::fs::create_dir_all(&root).map_err(|e| {
-            StoreError::Backend(format!("cannot create {}: {e}", root.display()))
-        })?;
+        std::fs::create_dir_all(&root)
+            .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", root.display())))?;
         let inner = Inner {
             root,
             open: Mutex::new(HashMap::new()),
@@ -114,17 +114,18 @@ impl Inner {
             )
             .sparse_vector(
                 SPARSE_VECTOR,
-                EdgeSparseVectorParams::builder().modifier(Modifier::Idf).build(),
+                EdgeSparseVectorParams::builder()
+                    .modifier(Modifier::Idf)
+                    .build(),
             )
             .build();
         let edge = EdgeShard::new(&dir, config).map_err(|e| open_error(name, &e.to_string()))?;
         let shard = self.remember(name, edge);
-        let index = UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(
-            CreateIndex {
+        let index =
+            UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(CreateIndex {
                 field_name: key(SOURCE_FIELD)?,
                 field_schema: Some(PayloadFieldSchema::FieldType(PayloadSchemaType::Keyword)),
-            },
-        ));
+            }));
         shard.write(|e| e.update(index)).map_err(backend)?;
         shard.write(|e| e.flush());
         Ok(())
@@ -142,7 +143,8 @@ impl Inner {
     }
 
     fn list_blocking(&self) -> Result<Vec<CollectionInfo>, StoreError> {
-        let entries = std::fs::read_dir(&self.root).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let entries =
+            std::fs::read_dir(&self.root).map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut names: Vec<CollectionName> = entries
             .filter_map(Result::ok)
             .filter_map(|e| CollectionName::parse(&e.file_name().to_string_lossy()).ok())
@@ -170,17 +172,25 @@ impl Inner {
         Ok(true)
     }
 
-    fn upsert_blocking(&self, name: &CollectionName, chunks: Vec<EmbeddedChunk>) -> Result<(), StoreError> {
+    fn upsert_blocking(
+        &self,
+        name: &CollectionName,
+        chunks: Vec<EmbeddedChunk>,
+    ) -> Result<(), StoreError> {
         let shard = self.existing(name)?;
         let points = chunks
             .into_iter()
             .map(|c| {
-                let sparse = Vector::new_sparse(c.sparse.indices, c.sparse.values).map_err(backend)?;
+                let sparse =
+                    Vector::new_sparse(c.sparse.indices, c.sparse.values).map_err(backend)?;
                 let vectors = Vectors::new_named([
                     (DENSE_VECTOR, Vector::new_dense(c.vector)),
                     (SPARSE_VECTOR, sparse),
                 ]);
-                Ok(PointStruct::new(PointId::Uuid(c.id), vectors, payload_to_json(&c.payload)).into())
+                Ok(
+                    PointStruct::new(PointId::Uuid(c.id), vectors, payload_to_json(&c.payload))
+                        .into(),
+                )
             })
             .collect::<Result<_, StoreError>>()?;
         let op = UpdateOperation::PointOperation(PointOperations::UpsertPoints(
@@ -189,7 +199,11 @@ impl Inner {
         shard.write(|e| e.update(op)).map_err(backend)
     }
 
-    fn delete_sources_blocking(&self, name: &CollectionName, sources: &[String]) -> Result<(), StoreError> {
+    fn delete_sources_blocking(
+        &self,
+        name: &CollectionName,
+        sources: &[String],
+    ) -> Result<(), StoreError> {
         if sources.is_empty() {
             return Ok(());
         }
@@ -246,7 +260,10 @@ impl Inner {
         let Some(shard) = self.shard(name)? else {
             return Ok(Vec::new());
         };
-        let fields = INVENTORY_FIELDS.iter().map(|f| key(f)).collect::<Result<Vec<_>, _>>()?;
+        let fields = INVENTORY_FIELDS
+            .iter()
+            .map(|f| key(f))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
         let mut offset = None;
         loop {
@@ -277,12 +294,19 @@ impl VectorStore for EdgeStore {
         "embedded"
     }
 
-    async fn create_collection(&self, name: &CollectionName, dimension: usize) -> Result<(), StoreError> {
+    async fn create_collection(
+        &self,
+        name: &CollectionName,
+        dimension: usize,
+    ) -> Result<(), StoreError> {
         let (this, name) = (self.inner.clone(), name.clone());
         blocking(move || this.create_blocking(&name, dimension)).await
     }
 
-    async fn collection(&self, name: &CollectionName) -> Result<Option<CollectionInfo>, StoreError> {
+    async fn collection(
+        &self,
+        name: &CollectionName,
+    ) -> Result<Option<CollectionInfo>, StoreError> {
         let (this, name) = (self.inner.clone(), name.clone());
         blocking(move || this.info_blocking(&name)).await
     }
@@ -297,12 +321,20 @@ impl VectorStore for EdgeStore {
         blocking(move || this.delete_blocking(&name)).await
     }
 
-    async fn upsert(&self, name: &CollectionName, chunks: Vec<EmbeddedChunk>) -> Result<(), StoreError> {
+    async fn upsert(
+        &self,
+        name: &CollectionName,
+        chunks: Vec<EmbeddedChunk>,
+    ) -> Result<(), StoreError> {
         let (this, name) = (self.inner.clone(), name.clone());
         blocking(move || this.upsert_blocking(&name, chunks)).await
     }
 
-    async fn delete_sources(&self, name: &CollectionName, sources: &[String]) -> Result<(), StoreError> {
+    async fn delete_sources(
+        &self,
+        name: &CollectionName,
+        sources: &[String],
+    ) -> Result<(), StoreError> {
         let (this, name, sources) = (self.inner.clone(), name.clone(), sources.to_vec());
         blocking(move || this.delete_sources_blocking(&name, &sources)).await
     }
@@ -314,11 +346,20 @@ impl VectorStore for EdgeStore {
         limit: usize,
         filter: &SourceFilter,
     ) -> Result<Vec<ScoredChunk>, StoreError> {
-        let (this, name, filter, query) = (self.inner.clone(), name.clone(), filter.clone(), query.clone());
+        let (this, name, filter, query) = (
+            self.inner.clone(),
+            name.clone(),
+            filter.clone(),
+            query.clone(),
+        );
         blocking(move || this.search_blocking(&name, &query, limit, &filter)).await
     }
 
-    async fn count(&self, name: &CollectionName, filter: &SourceFilter) -> Result<usize, StoreError> {
+    async fn count(
+        &self,
+        name: &CollectionName,
+        filter: &SourceFilter,
+    ) -> Result<usize, StoreError> {
         let (this, name, filter) = (self.inner.clone(), name.clone(), filter.clone());
         blocking(move || {
             let shard = this.existing(&name)?;
@@ -366,7 +407,6 @@ fn dimension_of(edge: &EdgeShard) -> usize {
         .map_or(0, |v| v.size)
 }
 
-
 fn optional_filter(filter: &SourceFilter) -> Result<Option<Filter>, StoreError> {
     if filter.sources.is_empty() {
         Ok(None)
@@ -377,10 +417,9 @@ fn optional_filter(filter: &SourceFilter) -> Result<Option<Filter>, StoreError> 
 
 fn source_filter(sources: &[String]) -> Result<Filter, StoreError> {
     let any = AnyVariants::Strings(sources.iter().cloned().collect());
-    Ok(Filter::new_must(Condition::Field(FieldCondition::new_match(
-        key(SOURCE_FIELD)?,
-        Match::Any(MatchAny { any }),
-    ))))
+    Ok(Filter::new_must(Condition::Field(
+        FieldCondition::new_match(key(SOURCE_FIELD)?, Match::Any(MatchAny { any })),
+    )))
 }
 
 fn key(field: &str) -> Result<JsonPath, StoreError> {
@@ -390,7 +429,9 @@ fn key(field: &str) -> Result<JsonPath, StoreError> {
 fn uuid_of(id: PointId) -> Result<Uuid, StoreError> {
     match id {
         PointId::Uuid(u) => Ok(u),
-        PointId::NumId(n) => Err(StoreError::Payload(format!("point id {n} is not a cairn chunk id"))),
+        PointId::NumId(n) => Err(StoreError::Payload(format!(
+            "point id {n} is not a cairn chunk id"
+        ))),
     }
 }
 

@@ -100,8 +100,11 @@ pub trait VectorStore: Send + Sync {
     ) -> Result<Vec<ScoredChunk>, StoreError>;
 
     /// Counts the chunks matching `filter`.
-    async fn count(&self, name: &CollectionName, filter: &SourceFilter)
-        -> Result<usize, StoreError>;
+    async fn count(
+        &self,
+        name: &CollectionName,
+        filter: &SourceFilter,
+    ) -> Result<usize, StoreError>;
 
     /// Every stored chunk's id, source, document hash and chunk count (for sync planning).
     async fn inventory(&self, name: &CollectionName) -> Result<Vec<StoredChunk>, StoreError>;
@@ -111,15 +114,14 @@ pub trait VectorStore: Send + Sync {
 }
 
 /// Payload fields the inventory reads.
-pub(crate) const INVENTORY_FIELDS: [&str; 4] = ["source", "doc_hash", "chunk_count", "content_hash"];
+pub(crate) const INVENTORY_FIELDS: [&str; 4] =
+    ["source", "doc_hash", "chunk_count", "content_hash"];
 
 pub(crate) fn payload_to_json(payload: &ChunkPayload) -> serde_json::Value {
     serde_json::to_value(payload).unwrap_or_default()
 }
 
-pub(crate) fn payload_from_json(
-    value: serde_json::Value,
-) -> Result<ChunkPayload, StoreError> {
+pub(crate) fn payload_from_json(value: serde_json::Value) -> Result<ChunkPayload, StoreError> {
     serde_json::from_value(value).map_err(|e| StoreError::Payload(e.to_string()))
 }
 

@@ -14,8 +14,9 @@ use qdrant_client::qdrant::{
 use qdrant_client::{Payload, Qdrant, QdrantError};
 
 use super::{
-    check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo, SourceFilter, StoreError,
-    VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD, SPARSE_VECTOR,
+    check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo,
+    SourceFilter, StoreError, VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD,
+    SPARSE_VECTOR,
 };
 use crate::domain::{CollectionName, EmbeddedChunk, QueryVector, ScoredChunk};
 use crate::sync::StoredChunk;
@@ -35,10 +36,19 @@ impl ServerStore {
     }
 
     async fn dimension(&self, name: &CollectionName) -> Result<Option<usize>, StoreError> {
-        if !self.client.collection_exists(name.as_str()).await.map_err(backend)? {
+        if !self
+            .client
+            .collection_exists(name.as_str())
+            .await
+            .map_err(backend)?
+        {
             return Ok(None);
         }
-        let info = self.client.collection_info(name.as_str()).await.map_err(backend)?;
+        let info = self
+            .client
+            .collection_info(name.as_str())
+            .await
+            .map_err(backend)?;
         let size = info
             .result
             .and_then(|i| i.config)
@@ -61,7 +71,11 @@ impl VectorStore for ServerStore {
         "qdrant-server"
     }
 
-    async fn create_collection(&self, name: &CollectionName, dimension: usize) -> Result<(), StoreError> {
+    async fn create_collection(
+        &self,
+        name: &CollectionName,
+        dimension: usize,
+    ) -> Result<(), StoreError> {
         if let Some(existing) = self.dimension(name).await? {
             return check_dimension(name, existing, dimension);
         }
@@ -78,18 +92,28 @@ impl VectorStore for ServerStore {
         let create = CreateCollectionBuilder::new(name.as_str())
             .vectors_config(dense)
             .sparse_vectors_config(sparse);
-        self.client.create_collection(create).await.map_err(backend)?;
+        self.client
+            .create_collection(create)
+            .await
+            .map_err(backend)?;
         self.client
             .create_field_index(
-                CreateFieldIndexCollectionBuilder::new(name.as_str(), SOURCE_FIELD, FieldType::Keyword)
-                    .wait(true),
+                CreateFieldIndexCollectionBuilder::new(
+                    name.as_str(),
+                    SOURCE_FIELD,
+                    FieldType::Keyword,
+                )
+                .wait(true),
             )
             .await
             .map_err(backend)?;
         Ok(())
     }
 
-    async fn collection(&self, name: &CollectionName) -> Result<Option<CollectionInfo>, StoreError> {
+    async fn collection(
+        &self,
+        name: &CollectionName,
+    ) -> Result<Option<CollectionInfo>, StoreError> {
         let Some(dimension) = self.dimension(name).await? else {
             return Ok(None);
         };
@@ -117,14 +141,26 @@ impl VectorStore for ServerStore {
     }
 
     async fn delete_collection(&self, name: &CollectionName) -> Result<bool, StoreError> {
-        if !self.client.collection_exists(name.as_str()).await.map_err(backend)? {
+        if !self
+            .client
+            .collection_exists(name.as_str())
+            .await
+            .map_err(backend)?
+        {
             return Ok(false);
         }
-        self.client.delete_collection(name.as_str()).await.map_err(backend)?;
+        self.client
+            .delete_collection(name.as_str())
+            .await
+            .map_err(backend)?;
         Ok(true)
     }
 
-    async fn upsert(&self, name: &CollectionName, chunks: Vec<EmbeddedChunk>) -> Result<(), StoreError> {
+    async fn upsert(
+        &self,
+        name: &CollectionName,
+        chunks: Vec<EmbeddedChunk>,
+    ) -> Result<(), StoreError> {
         let points = chunks
             .into_iter()
             .map(|c| {
@@ -146,7 +182,11 @@ impl VectorStore for ServerStore {
         Ok(())
     }
 
-    async fn delete_sources(&self, name: &CollectionName, sources: &[String]) -> Result<(), StoreError> {
+    async fn delete_sources(
+        &self,
+        name: &CollectionName,
+        sources: &[String],
+    ) -> Result<(), StoreError> {
         if sources.is_empty() {
             return Ok(());
         }
@@ -198,7 +238,11 @@ impl VectorStore for ServerStore {
             .collect()
     }
 
-    async fn count(&self, name: &CollectionName, filter: &SourceFilter) -> Result<usize, StoreError> {
+    async fn count(
+        &self,
+        name: &CollectionName,
+        filter: &SourceFilter,
+    ) -> Result<usize, StoreError> {
         let mut request = CountPointsBuilder::new(name.as_str()).exact(true);
         if !filter.sources.is_empty() {
             request = request.filter(source_filter(&filter.sources));
@@ -223,7 +267,8 @@ impl VectorStore for ServerStore {
             }
             let response = self.client.scroll(request).await.map_err(backend)?;
             for p in response.result {
-                let payload: serde_json::Map<String, serde_json::Value> = Payload::from(p.payload).into();
+                let payload: serde_json::Map<String, serde_json::Value> =
+                    Payload::from(p.payload).into();
                 out.push(stored_chunk(uuid_of(p.id)?, &payload)?);
             }
             match response.next_page_offset {
@@ -243,13 +288,14 @@ fn source_filter(sources: &[String]) -> Filter {
     Filter::must([Condition::matches(SOURCE_FIELD, sources.to_vec())])
 }
 
-
 fn uuid_of(id: Option<PointId>) -> Result<uuid::Uuid, StoreError> {
     match id.and_then(|i| i.point_id_options) {
         Some(PointIdOptions::Uuid(u)) => {
             uuid::Uuid::parse_str(&u).map_err(|e| StoreError::Payload(e.to_string()))
         }
-        other => Err(StoreError::Payload(format!("point id {other:?} is not a cairn chunk id"))),
+        other => Err(StoreError::Payload(format!(
+            "point id {other:?} is not a cairn chunk id"
+        ))),
     }
 }
 

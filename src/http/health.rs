@@ -1,0 +1,33 @@
+//! `GET /healthz` (the process is up) and `GET /readyz` (each dependency answers).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::AppState;
+
+pub async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let store = match state.store.list_collections().await {
+        Ok(_) => json!({ "ready": true, "backend": state.store.backend() }),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: store unavailable");
+            json!({ "ready": false, "backend": state.store.backend() })
+        }
+    };
+    let model = json!({ "ready": true, "model": state.retriever.embedder.model_id() });
+    let ready = store["ready"] == json!(true);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({ "ready": ready, "store": store, "embedder": model })),
+    )
+}

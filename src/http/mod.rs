@@ -1,0 +1,72 @@
+//! The HTTP API (axum): router, shared state, one module per route group.
+
+mod collections;
+mod error;
+mod health;
+mod json;
+mod search;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use cairn_ingest::store::VectorStore;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::retrieve::Retriever;
+
+/// Largest JSON body accepted (questions and filters are small).
+const JSON_BODY_LIMIT: usize = 256 * 1024;
+/// A request that takes longer than this gets a 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn VectorStore>,
+    pub retriever: Retriever,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/v1/collections", get(collections::list))
+        .route(
+            "/v1/collections/{name}",
+            get(collections::get)
+                .put(collections::create)
+                .delete(collections::delete),
+        )
+        .route("/v1/collections/{name}/search", post(search::search))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::RouteNotFound
+}
+
+/// Serves on an already bound listener until `shutdown` completes, then drains requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

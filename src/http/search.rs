@@ -1,0 +1,138 @@
+//! `POST /v1/collections/{name}/search`: scored chunks for a query, no LLM.
+
+use std::time::Instant;
+
+use axum::extract::{Path, State};
+use cairn_ingest::store::SourceFilter;
+use serde::{Deserialize, Serialize};
+
+use super::collections::collection_name;
+use super::json::Json;
+use super::{ApiError, AppState};
+use crate::retrieve::{Hit, Mode, SearchOptions};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 2000;
+pub const MAX_TOP_K: usize = 50;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    pub query: String,
+    #[serde(default = "default_top_k")]
+    pub top_k: usize,
+    #[serde(default)]
+    pub filter: SourceFilter,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default = "default_per_source")]
+    pub per_source: usize,
+}
+
+fn default_top_k() -> usize {
+    5
+}
+
+fn default_per_source() -> usize {
+    3
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResultChunk {
+    pub chunk_id: String,
+    pub source: String,
+    pub title: String,
+    pub heading: String,
+    pub snippet: String,
+    pub score: f32,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchResponse {
+    pub results: Vec<ResultChunk>,
+    pub latency_ms: Latency,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    pub total: f64,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(request): Json<SearchRequest>,
+) -> Result<axum::Json<SearchResponse>, ApiError> {
+    let started = Instant::now();
+    let name = collection_name(&name)?;
+    let options = validate(&request)?;
+    let hits = state
+        .retriever
+        .search(&name, request.query.trim(), &options)
+        .await?;
+    Ok(axum::Json(SearchResponse {
+        results: hits.into_iter().map(result_chunk).collect(),
+        latency_ms: Latency {
+            total: started.elapsed().as_secs_f64() * 1000.0,
+        },
+    }))
+}
+
+fn validate(request: &SearchRequest) -> Result<SearchOptions, ApiError> {
+    let chars = request.query.trim().chars().count();
+    if chars == 0 {
+        return Err(ApiError::bad_request(
+            "empty_query",
+            "query is empty",
+            "send a non-empty \"query\"",
+        ));
+    }
+    if chars > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_request(
+            "query_too_long",
+            format!("query has {chars} characters; the limit is {MAX_QUERY_CHARS}"),
+            "shorten the query",
+        ));
+    }
+    if !(1..=MAX_TOP_K).contains(&request.top_k) {
+        return Err(ApiError::bad_request(
+            "top_k_out_of_range",
+            format!(
+                "top_k must be between 1 and {MAX_TOP_K}, got {}",
+                request.top_k
+            ),
+            "omit top_k for the default of 5",
+        ));
+    }
+    Ok(SearchOptions {
+        top_k: request.top_k,
+        filter: request.filter.clone(),
+        mode: request.mode,
+        per_source: request.per_source,
+    })
+}
+
+/// A short excerpt for display: the first 240 characters, cut at a word boundary.
+pub fn snippet(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= 240 {
+        return flat;
+    }
+    let cut: String = flat.chars().take(240).collect();
+    let end = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", &cut[..end])
+}
+
+fn result_chunk(hit: Hit) -> ResultChunk {
+    let p = hit.chunk.payload;
+    ResultChunk {
+        chunk_id: hit.chunk.id.to_string(),
+        heading: p.heading.join(" > "),
+        snippet: snippet(&p.text),
+        source: p.source,
+        title: p.title,
+        score: hit.score,
+        text: p.text,
+    }
+}

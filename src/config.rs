@@ -2,6 +2,7 @@
 //! (nested keys with `__`, e.g. `CAIRN_CHUNK__MAX_TOKENS`) < command-line flags. `QDRANT_URL`
 //! and `QDRANT_API_KEY` are read as well, as every Qdrant tool does.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -11,6 +12,9 @@ use cairn_ingest::embed::ModelFiles;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+
+use crate::llm::openai::OpenAiSettings;
+use crate::rag::answer::{AnswerSettings, Variant};
 
 /// The embedding model the set-up script prepares.
 pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
@@ -34,6 +38,15 @@ pub struct Settings {
     pub chunk: ChunkSettings,
     /// Where `cairn serve` listens.
     pub bind: SocketAddr,
+    /// An OpenAI-compatible chat server; without `llm.base_url`, answers are extractive.
+    pub llm: OpenAiSettings,
+    pub answer: AnswerSettings,
+    /// Named overrides of `answer`, chosen per query with `"variant"`.
+    pub variants: BTreeMap<String, Variant>,
+    /// Extra prompt templates (`NAME.toml`), next to the built-in ones.
+    pub prompts_dir: Option<PathBuf>,
+    /// Origins allowed by CORS (`["*"]` for any); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Settings {
@@ -47,6 +60,11 @@ impl Default for Settings {
             qdrant_api_key: None,
             chunk: ChunkSettings::default(),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            llm: OpenAiSettings::default(),
+            answer: AnswerSettings::default(),
+            variants: BTreeMap::new(),
+            prompts_dir: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -96,6 +114,7 @@ impl Settings {
     fn without_blank_values(mut self) -> Self {
         self.qdrant_url = self.qdrant_url.filter(|u| !u.trim().is_empty());
         self.qdrant_api_key = self.qdrant_api_key.filter(|k| !k.is_empty());
+        self.llm.api_key = self.llm.api_key.filter(|k| !k.is_empty());
         self
     }
 
@@ -113,11 +132,28 @@ impl Settings {
         }
     }
 
+    /// A short hash of every setting that shapes answers (never secrets), recorded with each.
+    pub fn answer_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let shaping = serde_json::json!({
+            "chunk": self.chunk,
+            "answer": self.answer,
+            "variants": self.variants,
+            "llm": { "base_url": self.llm.base_url, "model": self.llm.model },
+            "model_dir": self.model_files().model_dir,
+        });
+        let digest = Sha256::digest(shaping.to_string().as_bytes());
+        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The settings as JSON with secrets replaced, for start-up logs.
     pub fn redacted(&self) -> serde_json::Value {
         let mut copy = self.clone();
         if copy.qdrant_api_key.is_some() {
             copy.qdrant_api_key = Some("<redacted>".into());
+        }
+        if copy.llm.api_key.is_some() {
+            copy.llm.api_key = Some("<redacted>".into());
         }
         serde_json::to_value(copy).unwrap_or_default()
     }

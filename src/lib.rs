@@ -5,12 +5,16 @@
 //! - [`services`]: builds the embedder, chunker and vector store from the settings.
 //! - [`retrieve`]: dense, keyword and hybrid (rank-fused) search.
 //! - [`telemetry`]: the tracing subscriber.
+//! - [`llm`]: the ChatModel seam and the OpenAI-compatible client.
+//! - [`rag`]: prompts, the extractive answerer, citations and the answer flow.
 //! - [`http`]: the JSON API (axum).
 //! - [`cli`]: one module per subcommand.
 
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod llm;
+pub mod rag;
 pub mod retrieve;
 pub mod services;
 pub mod telemetry;

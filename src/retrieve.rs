@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use cairn_ingest::domain::{CollectionName, QueryVector, ScoredChunk};
 use cairn_ingest::embed::{Bm25, EmbedError, Embedder};
@@ -27,6 +28,14 @@ pub enum Mode {
     Keyword,
     /// Both, fused by rank.
     Hybrid,
+}
+
+/// Hits with the time spent embedding the query and searching the store.
+#[derive(Debug, Clone)]
+pub struct Retrieved {
+    pub hits: Vec<Hit>,
+    pub embed: Duration,
+    pub search: Duration,
 }
 
 /// How to search.
@@ -73,14 +82,27 @@ impl Retriever {
         query: &str,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>, RetrieveError> {
+        Ok(self.retrieve(name, query, options).await?.hits)
+    }
+
+    /// Like [`Self::search`], with the time spent embedding and searching.
+    pub async fn retrieve(
+        &self,
+        name: &CollectionName,
+        query: &str,
+        options: &SearchOptions,
+    ) -> Result<Retrieved, RetrieveError> {
         let depth = (options.top_k * CANDIDATE_FACTOR).max(MIN_CANDIDATES);
         let filter = &options.filter;
-        let dense = match options.mode {
-            Mode::Keyword => Vec::new(),
-            _ => {
-                let vector = QueryVector::Dense(self.embed(query).await?);
-                self.store.search(name, &vector, depth, filter).await?
-            }
+        let started = Instant::now();
+        let vector = match options.mode {
+            Mode::Keyword => None,
+            _ => Some(QueryVector::Dense(self.embed(query).await?)),
+        };
+        let embed = started.elapsed();
+        let dense = match vector {
+            None => Vec::new(),
+            Some(vector) => self.store.search(name, &vector, depth, filter).await?,
         };
         let keyword = match options.mode {
             Mode::Dense => Vec::new(),
@@ -89,12 +111,39 @@ impl Retriever {
                 self.store.search(name, &terms, depth, filter).await?
             }
         };
+        let search = started.elapsed().saturating_sub(embed);
         let ranked = match options.mode {
             Mode::Dense => dense.into_iter().map(|c| hit(c, true)).collect(),
             Mode::Keyword => keyword.into_iter().map(|c| hit(c, false)).collect(),
             Mode::Hybrid => fuse(dense, keyword),
         };
-        Ok(diversify(ranked, options.top_k, options.per_source))
+        let hits = diversify(ranked, options.top_k, options.per_source);
+        Ok(Retrieved {
+            hits,
+            embed,
+            search,
+        })
+    }
+
+    /// The terms that occur nowhere in the collection (by BM25 keyword search).
+    pub async fn unknown_terms(
+        &self,
+        name: &CollectionName,
+        terms: &[String],
+    ) -> Result<Vec<String>, RetrieveError> {
+        let mut unknown = Vec::new();
+        for term in terms {
+            let query = QueryVector::Sparse(self.bm25.query(term));
+            if self
+                .store
+                .search(name, &query, 1, &SourceFilter::default())
+                .await?
+                .is_empty()
+            {
+                unknown.push(term.clone());
+            }
+        }
+        Ok(unknown)
     }
 
     async fn embed(&self, text: &str) -> Result<Vec<f32>, RetrieveError> {

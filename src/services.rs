@@ -9,6 +9,11 @@ use cairn_ingest::pipeline::Ingestor;
 use cairn_ingest::store::{EdgeStore, ServerStore, VectorStore};
 
 use crate::config::Settings;
+use crate::llm::openai::OpenAiChat;
+use crate::llm::ChatModel;
+use crate::rag::answer::Answerer;
+use crate::rag::extractive::Extractive;
+use crate::rag::prompt::Prompts;
 use crate::retrieve::Retriever;
 
 /// The embedded store under `data_dir`, or a Qdrant server when `qdrant_url` is set.
@@ -49,5 +54,38 @@ pub fn retriever(settings: &Settings, store: Arc<dyn VectorStore>) -> anyhow::Re
         embedder: embedder(settings)?,
         bm25: Arc::new(Bm25::new()?),
         store,
+    })
+}
+
+/// The answerer: the extractive one always, and the language model when `llm.base_url` is set.
+pub fn answerer(settings: &Settings, retriever: Retriever) -> anyhow::Result<Answerer> {
+    let llm: Option<Arc<dyn ChatModel>> = if settings.llm.base_url.trim().is_empty() {
+        None
+    } else {
+        Some(Arc::new(OpenAiChat::new(settings.llm.clone())?))
+    };
+    let prompts = Prompts::load(settings.prompts_dir.as_deref())?;
+    let mut names: Vec<&String> = settings
+        .variants
+        .values()
+        .filter_map(|v| v.prompt.as_ref())
+        .collect();
+    names.push(&settings.answer.prompt);
+    for name in names {
+        if prompts.get(name).is_none() {
+            anyhow::bail!(
+                "invalid settings: prompt template {name:?} not found (available: {})",
+                prompts.names().join(", ")
+            );
+        }
+    }
+    Ok(Answerer {
+        extractive: Arc::new(Extractive::new(retriever.embedder.clone())),
+        retriever,
+        llm,
+        prompts: Arc::new(prompts),
+        settings: settings.answer.clone(),
+        variants: Arc::new(settings.variants.clone()),
+        config_hash: settings.answer_hash(),
     })
 }

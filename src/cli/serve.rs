@@ -19,13 +19,19 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let bind = args.bind.unwrap_or(settings.bind);
     let store = services::vector_store(settings)?;
     let retriever = services::retriever(settings, store.clone())?;
-    let state = AppState { store, retriever };
+    let answerer = services::answerer(settings, retriever.clone())?;
+    let state = AppState {
+        store,
+        retriever,
+        answerer,
+    };
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(settings = %settings.redacted(), "settings");
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    http::serve(listener, state, shutdown_signal()).await?;
+    let app = http::router(state, &settings.cors_origins);
+    http::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

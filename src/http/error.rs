@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use cairn_ingest::store::StoreError;
 use serde::Serialize;
 
+use crate::llm::LlmError;
+use crate::rag::answer::AnswerError;
+use crate::rag::citations::Citation;
 use crate::retrieve::RetrieveError;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,12 +35,21 @@ pub enum ApiError {
     StoreUnavailable(String),
     #[error("internal error")]
     Internal(String),
+    /// The language model failed; the retrieved passages still go back to the client.
+    #[error("{error}")]
+    Llm {
+        error: LlmError,
+        citations: Vec<Citation>,
+    },
 }
 
-/// The JSON error body: `{"error": {"code", "message", "hint"}}`.
+/// The JSON error body: `{"error": {"code", "message", "hint"}}`, plus the retrieved
+/// `citations` when only the language model failed.
 #[derive(Serialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citations: Option<Vec<Citation>>,
 }
 
 #[derive(Serialize)]
@@ -113,21 +125,96 @@ impl ApiError {
                 "internal error".into(),
                 "retry; if it persists, check the server log".into(),
             ),
+            Self::Llm { error, .. } => llm_parts(error),
         }
     }
-}
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, message, hint) = self.parts();
-        let body = ErrorBody {
+    /// The body (without the status), for errors sent inside an event stream.
+    pub fn body(&self) -> ErrorBody {
+        let (_, code, message, hint) = self.parts();
+        let citations = match self {
+            Self::Llm { citations, .. } => Some(citations.clone()),
+            _ => None,
+        };
+        ErrorBody {
             error: ErrorDetail {
                 code,
                 message,
                 hint,
             },
-        };
-        (status, axum::Json(body)).into_response()
+            citations,
+        }
+    }
+
+    pub fn from_answer_error(e: &AnswerError) -> Self {
+        match e {
+            AnswerError::UnknownVariant { name, known } => Self::bad_request(
+                "unknown_variant",
+                format!("unknown variant {name:?}"),
+                if known.is_empty() {
+                    "no variants are configured; omit \"variant\"".to_owned()
+                } else {
+                    format!("configured variants: {known}")
+                },
+            ),
+            AnswerError::Llm { error, citations } => Self::Llm {
+                error: error.clone(),
+                citations: citations.clone(),
+            },
+            AnswerError::Retrieve(RetrieveError::Store(StoreError::NotFound(name))) => {
+                Self::CollectionNotFound(name.clone())
+            }
+            other => {
+                tracing::error!(error = %other, "answering failed");
+                Self::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+fn llm_parts(error: &LlmError) -> (StatusCode, &'static str, String, String) {
+    let retry = "the retrieved passages are in \"citations\"; retry later".to_owned();
+    match error {
+        LlmError::Timeout => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "llm_timeout",
+            error.to_string(),
+            retry,
+        ),
+        LlmError::Unavailable(_) => (
+            StatusCode::BAD_GATEWAY,
+            "llm_unavailable",
+            "the language model is unavailable".into(),
+            retry,
+        ),
+        LlmError::Rejected { .. } => (
+            StatusCode::BAD_GATEWAY,
+            "llm_rejected",
+            "the language model rejected the request".into(),
+            "ask a shorter question or lower top_k; the server log has the model's reason".into(),
+        ),
+        LlmError::Malformed(_) => (
+            StatusCode::BAD_GATEWAY,
+            "llm_bad_reply",
+            "the language model sent a reply cairn cannot read".into(),
+            retry,
+        ),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, ..) = self.parts();
+        (status, axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<AnswerError> for ApiError {
+    fn from(e: AnswerError) -> Self {
+        if let AnswerError::Llm { error, .. } = &e {
+            tracing::warn!(error = %error, "language model failed");
+        }
+        Self::from_answer_error(&e)
     }
 }
 

@@ -20,14 +20,24 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         }
     };
     let model = json!({ "ready": true, "model": state.retriever.embedder.model_id() });
-    let ready = store["ready"] == json!(true);
+    let llm = match &state.answerer.llm {
+        None => json!({ "ready": true, "model": "extractive" }),
+        Some(llm) => match llm.ready().await {
+            Ok(()) => json!({ "ready": true, "model": llm.name() }),
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness: language model unavailable");
+                json!({ "ready": false, "model": llm.name() })
+            }
+        },
+    };
+    let ready = [&store, &model, &llm]
+        .iter()
+        .all(|c| c["ready"] == json!(true));
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (
-        status,
-        Json(json!({ "ready": ready, "store": store, "embedder": model })),
-    )
+    let body = json!({ "ready": ready, "store": store, "embedder": model, "llm": llm });
+    (status, Json(body))
 }

@@ -4,6 +4,7 @@ mod collections;
 mod error;
 mod health;
 mod json;
+mod query;
 mod search;
 
 use std::future::Future;
@@ -11,15 +12,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
 use axum::routing::{get, post};
 use axum::Router;
 use cairn_ingest::store::VectorStore;
 use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
+use crate::rag::answer::Answerer;
 use crate::retrieve::Retriever;
 
 /// Largest JSON body accepted (questions and filters are small).
@@ -32,9 +36,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct AppState {
     pub store: Arc<dyn VectorStore>,
     pub retriever: Retriever,
+    pub answerer: Answerer,
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -46,6 +51,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(collections::delete),
         )
         .route("/v1/collections/{name}/search", post(search::search))
+        .route("/v1/collections/{name}/query", post(query::query))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -53,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(cors(cors_origins))
         .with_state(state)
 }
 
@@ -60,13 +67,23 @@ async fn not_found() -> ApiError {
     ApiError::RouteNotFound
 }
 
+/// No cross-origin access unless origins are configured; `*` allows any.
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new().allow_methods(Any).allow_headers(Any);
+    if origins.iter().any(|o| o == "*") {
+        return layer.allow_origin(Any);
+    }
+    let list: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    layer.allow_origin(AllowOrigin::list(list))
+}
+
 /// Serves on an already bound listener until `shutdown` completes, then drains requests.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::collections::collection_name;
 use super::json::Json;
 use super::{ApiError, AppState};
+use crate::rag::citations::snippet;
 use crate::retrieve::{Hit, Mode, SearchOptions};
 
 /// Longest query accepted, in characters.
@@ -111,17 +112,6 @@ fn validate(request: &SearchRequest) -> Result<SearchOptions, ApiError> {
         mode: request.mode,
         per_source: request.per_source,
     })
-}
-
-/// A short excerpt for display: the first 240 characters, cut at a word boundary.
-pub fn snippet(text: &str) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= 240 {
-        return flat;
-    }
-    let cut: String = flat.chars().take(240).collect();
-    let end = cut.rfind(' ').unwrap_or(cut.len());
-    format!("{}…", &cut[..end])
 }
 
 fn result_chunk(hit: Hit) -> ResultChunk {

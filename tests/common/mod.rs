@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[allow(unused_imports)]
+pub use cairn::config::Settings as AppSettings;
 use cairn::config::{Overrides, Settings};
 use cairn::retrieve::Retriever;
 use cairn::services;
@@ -125,4 +127,84 @@ pub fn scratch_copy_of(corpus: &Path) -> Scratch {
         docs,
         ingestor,
     }
+}
+
+/// The real app on 127.0.0.1:0 with docs-sample ingested as collection `docs`.
+pub struct TestApp {
+    pub url: String,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn query(&self, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self.post("/v1/collections/docs/query", body).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+}
+
+/// Starts the app; `configure` adjusts the settings (LLM URL, variants, …) before start.
+pub async fn spawn_app(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = settings(data.path());
+    configure(&mut settings);
+    let store = services::vector_store(&settings).unwrap();
+    let ingestor = Ingestor {
+        embedder: services::embedder(&settings).unwrap(),
+        bm25: Arc::new(Bm25::new().unwrap()),
+        store: store.clone(),
+        chunker: services::chunker(&settings).unwrap(),
+    };
+    ingest(&ingestor, &[&corpus()], "docs", false).await;
+    let retriever = Retriever {
+        embedder: ingestor.embedder.clone(),
+        bm25: ingestor.bm25.clone(),
+        store: store.clone(),
+    };
+    let answerer = services::answerer(&settings, retriever.clone()).unwrap();
+    let state = cairn::http::AppState {
+        store,
+        retriever,
+        answerer,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = cairn::http::router(state, &[]);
+    // The data directory lives inside the server task, so it is deleted only after the store
+    // has been dropped (and flushed) when the runtime stops.
+    tokio::spawn(async move {
+        let _data = data;
+        cairn::http::serve(listener, app, std::future::pending()).await
+    });
+    TestApp {
+        url,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// Reads a Server-Sent Events body into (event, data) pairs.
+pub fn sse_events(body: &str) -> Vec<(String, serde_json::Value)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut event = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(e) = line.strip_prefix("event:") {
+                    event = Some(e.trim().to_owned());
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim_start());
+                }
+            }
+            Some((event?, serde_json::from_str(&data).ok()?))
+        })
+        .collect()
 }

@@ -26,14 +26,42 @@ use crate::sync::StoredChunk;
 /// An open shard. qdrant-edge's flush panics if it meets a concurrent write, so writes and
 /// flushes take `writes`; searches need no lock.
 struct Shard {
-    edge: EdgeShard,
+    /// Always `Some` until the shard is dropped.
+    slot: Option<EdgeShard>,
     writes: Mutex<()>,
 }
 
+impl Drop for Shard {
+    /// qdrant-edge flushes on drop and panics if that fails (say, the directory was deleted
+    /// under it): log it instead of taking the process down.
+    fn drop(&mut self) {
+        if let Some(edge) = self.slot.take() {
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(edge))).is_err() {
+                tracing::error!(
+                    "closing an embedded collection failed; its last writes may be lost"
+                );
+            }
+        }
+    }
+}
+
 impl Shard {
+    fn new(edge: EdgeShard) -> Self {
+        Self {
+            slot: Some(edge),
+            writes: Mutex::new(()),
+        }
+    }
+
+    fn edge(&self) -> &EdgeShard {
+        self.slot
+            .as_ref()
+            .expect("a shard is only emptied by its Drop")
+    }
+
     fn write<T>(&self, f: impl FnOnce(&EdgeShard) -> T) -> T {
         let _guard = self.writes.lock().unwrap_or_else(|p| p.into_inner());
-        f(&self.edge)
+        f(self.edge())
     }
 }
 
@@ -93,17 +121,14 @@ impl Inner {
     }
 
     fn remember(&self, name: &CollectionName, edge: EdgeShard) -> Arc<Shard> {
-        let shard = Arc::new(Shard {
-            edge,
-            writes: Mutex::new(()),
-        });
+        let shard = Arc::new(Shard::new(edge));
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         open.entry(name.to_string()).or_insert(shard).clone()
     }
 
     fn create_blocking(&self, name: &CollectionName, dimension: usize) -> Result<(), StoreError> {
         if let Some(shard) = self.shard(name)? {
-            return check_dimension(name, dimension_of(&shard.edge), dimension);
+            return check_dimension(name, dimension_of(shard.edge()), dimension);
         }
         let dir = self.dir(name);
         std::fs::create_dir_all(&dir).map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -137,8 +162,8 @@ impl Inner {
         };
         Ok(Some(CollectionInfo {
             name: name.to_string(),
-            dimension: dimension_of(&shard.edge),
-            points: count_blocking(&shard.edge, None)?,
+            dimension: dimension_of(shard.edge()),
+            points: count_blocking(shard.edge(), None)?,
         }))
     }
 
@@ -242,7 +267,7 @@ impl Inner {
             with_vector: Some(WithVector::Bool(false)),
             score_threshold: None,
         };
-        let points = shard.edge.search(request).map_err(backend)?;
+        let points = shard.edge().search(request).map_err(backend)?;
         points
             .into_iter()
             .map(|p| {
@@ -275,7 +300,7 @@ impl Inner {
                 with_vector: WithVector::Bool(false),
                 order_by: None,
             };
-            let (records, next) = shard.edge.scroll(request).map_err(backend)?;
+            let (records, next) = shard.edge().scroll(request).map_err(backend)?;
             for r in records {
                 let payload = r.payload.map(|p| p.0).unwrap_or_default();
                 out.push(stored_chunk(uuid_of(r.id)?, &payload)?);
@@ -363,7 +388,7 @@ impl VectorStore for EdgeStore {
         let (this, name, filter) = (self.inner.clone(), name.clone(), filter.clone());
         blocking(move || {
             let shard = this.existing(&name)?;
-            count_blocking(&shard.edge, optional_filter(&filter)?)
+            count_blocking(shard.edge(), optional_filter(&filter)?)
         })
         .await
     }

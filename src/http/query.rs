@@ -1,0 +1,117 @@
+//! `POST /v1/collections/{name}/query`: a grounded answer with citations, as JSON or as
+//! Server-Sent Events (`retrieval`, `token`…, `done`).
+
+use std::convert::Infallible;
+
+use axum::extract::{Path, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use cairn_ingest::store::SourceFilter;
+use futures::Stream;
+use serde::Deserialize;
+
+use super::collections::collection_name;
+use super::json::Json;
+use super::{ApiError, AppState};
+use crate::rag::answer::{AnswerEvent, Question};
+
+pub const MAX_QUESTION_CHARS: usize = 2000;
+pub const MAX_TOP_K: usize = 20;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryRequest {
+    pub question: String,
+    #[serde(default)]
+    pub top_k: Option<usize>,
+    #[serde(default)]
+    pub filter: SourceFilter,
+    #[serde(default)]
+    pub stream: bool,
+    #[serde(default)]
+    pub variant: Option<String>,
+}
+
+pub async fn query(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(request): Json<QueryRequest>,
+) -> Result<Response, ApiError> {
+    let name = collection_name(&name)?;
+    let question = validate(&request)?;
+    if state.store.collection(&name).await?.is_none() {
+        return Err(ApiError::CollectionNotFound(name.to_string()));
+    }
+    let prepared = state.answerer.prepare(&name, question).await?;
+    if request.stream {
+        let events = state.answerer.stream(prepared);
+        return Ok(Sse::new(sse_events(events))
+            .keep_alive(KeepAlive::default())
+            .into_response());
+    }
+    let answer = state.answerer.answer(prepared).await?;
+    Ok(axum::Json(answer).into_response())
+}
+
+fn validate(request: &QueryRequest) -> Result<Question, ApiError> {
+    let text = request.question.trim();
+    let chars = text.chars().count();
+    if chars == 0 {
+        return Err(ApiError::bad_request(
+            "empty_question",
+            "question is empty",
+            "send a non-empty \"question\"",
+        ));
+    }
+    if chars > MAX_QUESTION_CHARS {
+        return Err(ApiError::bad_request(
+            "question_too_long",
+            format!("question has {chars} characters; the limit is {MAX_QUESTION_CHARS}"),
+            "shorten the question",
+        ));
+    }
+    if let Some(k) = request.top_k {
+        if !(1..=MAX_TOP_K).contains(&k) {
+            return Err(ApiError::bad_request(
+                "top_k_out_of_range",
+                format!("top_k must be between 1 and {MAX_TOP_K}, got {k}"),
+                "omit top_k for the configured default",
+            ));
+        }
+    }
+    Ok(Question {
+        text: text.to_owned(),
+        top_k: request.top_k,
+        filter: request.filter.clone(),
+        variant: request.variant.clone(),
+    })
+}
+
+/// Answer events as SSE. When the client disconnects, axum drops this stream, which drops the
+/// receiver, which stops the generation task.
+fn sse_events(
+    events: tokio::sync::mpsc::Receiver<AnswerEvent>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(events, |mut events| async move {
+        let event = events.recv().await?;
+        Some((Ok(to_sse(event)), events))
+    })
+}
+
+fn to_sse(event: AnswerEvent) -> Event {
+    let json =
+        |name: &str, value: serde_json::Value| Event::default().event(name).data(value.to_string());
+    match event {
+        AnswerEvent::Retrieval(citations) => {
+            json("retrieval", serde_json::json!({ "citations": citations }))
+        }
+        AnswerEvent::Token(text) => json("token", serde_json::json!({ "text": text })),
+        AnswerEvent::Done(answer) => {
+            json("done", serde_json::to_value(&*answer).unwrap_or_default())
+        }
+        AnswerEvent::Error(error) => {
+            let body = ApiError::from_answer_error(&error).body();
+            json("error", serde_json::to_value(body).unwrap_or_default())
+        }
+    }
+}

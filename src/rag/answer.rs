@@ -1,0 +1,414 @@
+//! The answer flow: retrieve → abstain if nothing is relevant → prompt → generate → cite.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cairn_ingest::domain::CollectionName;
+use cairn_ingest::embed::EmbedError;
+use cairn_ingest::store::SourceFilter;
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::citations::{self, Citation};
+use super::extractive::{self, Extractive};
+use super::prompt::{PromptTemplate, Prompts};
+use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
+use crate::retrieve::{Hit, Mode, RetrieveError, Retriever, SearchOptions};
+
+/// What an answer says when the documents do not hold the answer.
+pub const ABSTAIN_TEXT: &str = "I couldn't find this in the documents.";
+
+/// Answering settings (the `[answer]` table).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AnswerSettings {
+    pub top_k: usize,
+    pub mode: Mode,
+    pub per_source: usize,
+    /// Abstain, without calling the model, when no passage is at least this similar (cosine)
+    /// to the question (see docs/benchmarks.md for how it was chosen).
+    pub min_similarity: f32,
+    /// Abstain when the question names something (a capitalized word or acronym) that occurs
+    /// nowhere in the collection: the documents cannot say anything about it.
+    pub abstain_on_unknown_names: bool,
+    /// Prompt template name.
+    pub prompt: String,
+    pub max_tokens: u32,
+    pub temperature: f32,
+}
+
+impl Default for AnswerSettings {
+    fn default() -> Self {
+        Self {
+            top_k: 5,
+            mode: Mode::Dense,
+            per_source: 3,
+            min_similarity: 0.30,
+            abstain_on_unknown_names: true,
+            prompt: "support-v1".into(),
+            max_tokens: 300,
+            temperature: 0.1,
+        }
+    }
+}
+
+/// Which generator writes the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeneratorKind {
+    Llm,
+    Extractive,
+}
+
+/// A named set of overrides, for A/B comparisons (`"variant"` in a query).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Variant {
+    pub prompt: Option<String>,
+    pub top_k: Option<usize>,
+    pub mode: Option<Mode>,
+    pub min_similarity: Option<f32>,
+    pub generator: Option<GeneratorKind>,
+}
+
+/// A question as the API receives it (already validated).
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub text: String,
+    pub top_k: Option<usize>,
+    pub filter: SourceFilter,
+    pub variant: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Latency {
+    pub embed: f64,
+    pub retrieve: f64,
+    pub generate: f64,
+    pub total: f64,
+}
+
+/// The answer object of the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub answer_id: String,
+    pub answer: String,
+    pub abstained: bool,
+    /// Why it abstained: `no_relevant_passage`, `unknown_names: …` or `model_found_nothing`.
+    pub abstain_reason: Option<String>,
+    /// The passages the answer's `[n]` markers use, in order of first use.
+    pub citations: Vec<Citation>,
+    /// True when the answer had no `[n]` markers and citations were matched by word overlap.
+    pub citations_inferred: bool,
+    /// When abstaining: the nearest passages, so a person can look.
+    pub nearest: Vec<Citation>,
+    pub usage: Usage,
+    pub latency_ms: Latency,
+    pub model: String,
+    pub prompt_version: String,
+    pub embedder: String,
+    pub config_hash: String,
+    pub variant: Option<String>,
+    pub disclaimer: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    #[error(transparent)]
+    Retrieve(#[from] RetrieveError),
+    #[error("unknown variant {name:?}; configured: {known}")]
+    UnknownVariant { name: String, known: String },
+    #[error("{error}")]
+    Llm {
+        error: LlmError,
+        citations: Vec<Citation>,
+    },
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error("prompt template {0:?} is not configured")]
+    UnknownPrompt(String),
+}
+
+/// Events of a streamed answer, in order: one `Retrieval`, `Token`s, then `Done` or `Error`.
+#[derive(Debug, Clone)]
+pub enum AnswerEvent {
+    Retrieval(Vec<Citation>),
+    Token(String),
+    Done(Box<Answer>),
+    Error(Arc<AnswerError>),
+}
+
+/// Everything decided before generation starts.
+pub struct Prepared {
+    question: String,
+    hits: Vec<Hit>,
+    abstain: Option<String>,
+    generator: GeneratorKind,
+    prompt: PromptTemplate,
+    variant: Option<String>,
+    latency: Latency,
+    started: Instant,
+}
+
+impl Prepared {
+    /// Every retrieved passage as a numbered citation candidate.
+    pub fn candidates(&self) -> Vec<Citation> {
+        self.hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| citations::citation(i + 1, h))
+            .collect()
+    }
+}
+
+#[derive(Clone)]
+pub struct Answerer {
+    pub retriever: Retriever,
+    pub extractive: Arc<Extractive>,
+    pub llm: Option<Arc<dyn ChatModel>>,
+    pub prompts: Arc<Prompts>,
+    pub settings: AnswerSettings,
+    pub variants: Arc<BTreeMap<String, Variant>>,
+    /// Hash of every setting that shapes answers, recorded with each one.
+    pub config_hash: String,
+}
+
+impl Answerer {
+    /// Retrieves and decides: abstain, or which generator and prompt.
+    pub async fn prepare(
+        &self,
+        collection: &CollectionName,
+        q: Question,
+    ) -> Result<Prepared, AnswerError> {
+        let started = Instant::now();
+        let variant = match &q.variant {
+            None => Variant::default(),
+            Some(name) => {
+                self.variants
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| AnswerError::UnknownVariant {
+                        name: name.clone(),
+                        known: self.variants.keys().cloned().collect::<Vec<_>>().join(", "),
+                    })?
+            }
+        };
+        let prompt_name = variant
+            .prompt
+            .clone()
+            .unwrap_or_else(|| self.settings.prompt.clone());
+        let prompt = self
+            .prompts
+            .get(&prompt_name)
+            .cloned()
+            .ok_or(AnswerError::UnknownPrompt(prompt_name))?;
+        let options = SearchOptions {
+            top_k: q.top_k.or(variant.top_k).unwrap_or(self.settings.top_k),
+            filter: q.filter,
+            mode: variant.mode.unwrap_or(self.settings.mode),
+            per_source: self.settings.per_source,
+        };
+        let retrieved = self
+            .retriever
+            .retrieve(collection, &q.text, &options)
+            .await?;
+        let min = variant
+            .min_similarity
+            .unwrap_or(self.settings.min_similarity);
+        let best = retrieved
+            .hits
+            .iter()
+            .filter_map(|h| h.similarity)
+            .fold(f32::MIN, f32::max);
+        let unknown = if self.settings.abstain_on_unknown_names {
+            let names = super::sentences::names(&q.text);
+            self.retriever.unknown_terms(collection, &names).await?
+        } else {
+            Vec::new()
+        };
+        let abstain = if retrieved.hits.is_empty() || best < min {
+            Some("no_relevant_passage".to_owned())
+        } else if !unknown.is_empty() {
+            Some(format!("unknown_names: {}", unknown.join(", ")))
+        } else {
+            None
+        };
+        let generator = match (variant.generator, &self.llm) {
+            (Some(GeneratorKind::Extractive), _) | (None | Some(GeneratorKind::Llm), None) => {
+                GeneratorKind::Extractive
+            }
+            (None | Some(GeneratorKind::Llm), Some(_)) => GeneratorKind::Llm,
+        };
+        Ok(Prepared {
+            question: q.text,
+            abstain,
+            hits: retrieved.hits,
+            generator,
+            prompt,
+            variant: q.variant,
+            latency: Latency {
+                embed: ms(retrieved.embed),
+                retrieve: ms(retrieved.search),
+                ..Latency::default()
+            },
+            started,
+        })
+    }
+
+    /// The whole answer at once.
+    pub async fn answer(&self, p: Prepared) -> Result<Answer, AnswerError> {
+        let generating = Instant::now();
+        let (text, usage) = match (p.abstain.is_some(), p.generator, &self.llm) {
+            (true, _, _) => (ABSTAIN_TEXT.to_owned(), Usage::default()),
+            (false, GeneratorKind::Llm, Some(llm)) => {
+                let request = self.chat_request(&p);
+                let completion =
+                    llm.complete(&request)
+                        .await
+                        .map_err(|error| AnswerError::Llm {
+                            error,
+                            citations: p.candidates(),
+                        })?;
+                (completion.text, completion.usage)
+            }
+            (false, _, _) => (self.extract(&p).await?, Usage::default()),
+        };
+        Ok(self.finish(p, text, usage, generating.elapsed()))
+    }
+
+    /// The answer as events; dropping the receiver cancels generation.
+    pub fn stream(&self, p: Prepared) -> mpsc::Receiver<AnswerEvent> {
+        let (tx, rx) = mpsc::channel(32);
+        let this = self.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(AnswerEvent::Retrieval(p.candidates())).await;
+            let event = match this.generate_streaming(&p, &tx).await {
+                Ok((text, usage, spent)) => {
+                    AnswerEvent::Done(Box::new(this.finish(p, text, usage, spent)))
+                }
+                Err(e) => AnswerEvent::Error(Arc::new(e)),
+            };
+            let _ = tx.send(event).await;
+        });
+        rx
+    }
+
+    async fn generate_streaming(
+        &self,
+        p: &Prepared,
+        tx: &mpsc::Sender<AnswerEvent>,
+    ) -> Result<(String, Usage, Duration), AnswerError> {
+        let generating = Instant::now();
+        let llm = match (p.abstain.is_some(), p.generator, &self.llm) {
+            (false, GeneratorKind::Llm, Some(llm)) => llm.clone(),
+            _ => {
+                let text = if p.abstain.is_some() {
+                    ABSTAIN_TEXT.to_owned()
+                } else {
+                    self.extract(p).await?
+                };
+                let _ = tx.send(AnswerEvent::Token(text.clone())).await;
+                return Ok((text, Usage::default(), generating.elapsed()));
+            }
+        };
+        let llm_error = |error| AnswerError::Llm {
+            error,
+            citations: p.candidates(),
+        };
+        let mut events = llm.stream(&self.chat_request(p)).await.map_err(llm_error)?;
+        let (mut text, mut usage) = (String::new(), Usage::default());
+        while let Some(event) = events.next().await {
+            match event.map_err(llm_error)? {
+                StreamEvent::Delta(delta) => {
+                    text.push_str(&delta);
+                    if tx.send(AnswerEvent::Token(delta)).await.is_err() {
+                        // The client went away: stop generating (dropping `events` closes the
+                        // connection to the model).
+                        return Err(llm_error(LlmError::Unavailable(
+                            "client disconnected".into(),
+                        )));
+                    }
+                }
+                StreamEvent::Usage(u) => usage = u,
+            }
+        }
+        Ok((text, usage, generating.elapsed()))
+    }
+
+    async fn extract(&self, p: &Prepared) -> Result<String, AnswerError> {
+        let (extractive, question, hits) =
+            (self.extractive.clone(), p.question.clone(), p.hits.clone());
+        let text = tokio::task::spawn_blocking(move || extractive.answer(&question, &hits))
+            .await
+            .map_err(|e| EmbedError::Inference(e.to_string()))??;
+        Ok(text.unwrap_or_else(|| ABSTAIN_TEXT.to_owned()))
+    }
+
+    fn chat_request(&self, p: &Prepared) -> ChatRequest {
+        ChatRequest {
+            messages: p.prompt.messages(&p.question, &p.hits),
+            max_tokens: self.settings.max_tokens,
+            temperature: self.settings.temperature,
+        }
+    }
+
+    fn finish(&self, p: Prepared, text: String, usage: Usage, generate: Duration) -> Answer {
+        let text = text.trim().to_owned();
+        let reason = p
+            .abstain
+            .clone()
+            .or_else(|| says_not_found(&text).then(|| "model_found_nothing".to_owned()));
+        let abstained = reason.is_some();
+        let (mut cited, nearest) = if abstained {
+            (Vec::new(), p.candidates())
+        } else {
+            (citations::cited(&text, &p.hits), Vec::new())
+        };
+        let citations_inferred = !abstained && cited.is_empty();
+        if citations_inferred {
+            cited = citations::inferred(&text, &p.hits);
+        }
+        let llm_used = p.abstain.is_none() && p.generator == GeneratorKind::Llm;
+        let model = match (&self.llm, llm_used) {
+            (Some(llm), true) => llm.name().to_owned(),
+            _ => extractive::MODEL_NAME.to_owned(),
+        };
+        let latency = Latency {
+            generate: ms(generate),
+            total: ms(p.started.elapsed()),
+            ..p.latency
+        };
+        Answer {
+            answer_id: uuid::Uuid::new_v4().to_string(),
+            answer: text,
+            abstained,
+            abstain_reason: reason,
+            citations: cited,
+            citations_inferred,
+            nearest,
+            usage,
+            latency_ms: latency,
+            disclaimer: (model == extractive::MODEL_NAME)
+                .then(|| extractive::DISCLAIMER.to_owned()),
+            model,
+            prompt_version: p.prompt.version,
+            embedder: self.retriever.embedder.model_id().to_owned(),
+            config_hash: self.config_hash.clone(),
+            variant: p.variant,
+        }
+    }
+}
+
+/// Whether a generated answer is the template's "not in the documents" reply.
+fn says_not_found(text: &str) -> bool {
+    let t = text.to_lowercase();
+    t.starts_with("i couldn't find")
+        || t.starts_with("i could not find")
+        || t.starts_with("i couldn’t find")
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

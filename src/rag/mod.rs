@@ -1,0 +1,7 @@
+//! Answering: prompt templates, the extractive answerer, citations and the answer flow.
+
+pub mod answer;
+pub mod citations;
+pub mod extractive;
+pub mod prompt;
+pub mod sentences;

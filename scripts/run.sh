@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 eval "$(scripts/fetch-models.sh)"
 export CAIRN_MODEL_DIR CAIRN_ORT_LIB
 
-cargo build --release --locked --bin cairn
+# --all-targets: the same feature set as the test build (dev-dependencies unify features),
+# so running this after scripts/test.sh reuses that build instead of recompiling.
+cargo build --release --locked --workspace --all-targets
 cairn=target/release/cairn
 
 "$cairn" ingest docs-sample/corpus --collection docs-sample --prune

@@ -154,6 +154,19 @@ impl TestApp {
 
 /// Starts the app; `configure` adjusts the settings (LLM URL, variants, …) before start.
 pub async fn spawn_app(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(&corpus(), configure).await
+}
+
+/// Like [`spawn_app`], with only the FAQ file ingested (fast, for protocol tests).
+pub async fn spawn_app_with_faq(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let docs = tempfile::tempdir().unwrap();
+    std::fs::copy(corpus().join("faq.jsonl"), docs.path().join("faq.jsonl")).unwrap();
+    let app = spawn_app_on(docs.path(), configure).await;
+    drop(docs); // ingested; the files are no longer needed
+    app
+}
+
+async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let mut settings = settings(data.path());
     configure(&mut settings);
@@ -164,7 +177,7 @@ pub async fn spawn_app(configure: impl FnOnce(&mut Settings)) -> TestApp {
         store: store.clone(),
         chunker: services::chunker(&settings).unwrap(),
     };
-    ingest(&ingestor, &[&corpus()], "docs", false).await;
+    ingest(&ingestor, &[documents], "docs", false).await;
     let retriever = Retriever {
         embedder: ingestor.embedder.clone(),
         bm25: ingestor.bm25.clone(),

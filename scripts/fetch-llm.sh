@@ -52,10 +52,12 @@ ensure_cmake() {
 build_server() {
   if [[ -x $SERVER ]] && "$SERVER" --version >/dev/null 2>&1; then return; fi
   ensure_cmake
-  local sdist work
+  rm -rf "$DIR"/build.*  # left by an interrupted build
+  local sdist
   sdist=$(fetch llama-cpp-python "$SDIST" "$SDIST_SHA")
-  work=$(mktemp -d "$DIR/build.XXXXXX")
-  trap 'rm -rf "$work"' EXIT
+  WORK=$(mktemp -d "$DIR/build.XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT
+  local work=$WORK
   tar -xzf "$sdist" -C "$work"
   local src=$work/llama_cpp_python-$VERSION/vendor/llama.cpp
   log "building llama-server (several minutes; cached afterwards)"

@@ -17,7 +17,18 @@ const RRF_K: f32 = 60.0;
 const CANDIDATE_FACTOR: usize = 4;
 const MIN_CANDIDATES: usize = 20;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Embedding similarity only (the default: best on the golden sets measured so far,

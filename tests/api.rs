@@ -10,37 +10,14 @@ use serde_json::json;
 #[tokio::test]
 async fn health_collections_and_search() {
     let app = common::spawn_app(|_| {}).await;
-    let health: serde_json::Value = app
-        .http
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: serde_json::Value = app.get("/healthz").await.1;
     assert_eq!(health["status"], "ok");
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await
-        .unwrap();
-    let status = ready.status();
-    let ready: serde_json::Value = ready.json().await.unwrap();
+    let (status, ready) = app.get("/readyz").await;
     assert_eq!(status, 200, "{ready}");
     assert_eq!(ready["store"]["ready"], true);
     assert_eq!(ready["llm"]["model"], "extractive");
 
-    let list: serde_json::Value = app
-        .http
-        .get(format!("{}/v1/collections", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = app.get("/v1/collections").await.1;
     assert_eq!(list["collections"][0]["name"], "docs");
     let created = app
         .http
@@ -56,15 +33,7 @@ async fn health_collections_and_search() {
         .await
         .unwrap();
     assert_eq!(again.status(), 200);
-    let info: serde_json::Value = app
-        .http
-        .get(format!("{}/v1/collections/extra", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: serde_json::Value = app.get("/v1/collections/extra").await.1;
     assert_eq!(
         (info["dimension"].as_u64(), info["points"].as_u64()),
         (Some(384), Some(0))
@@ -247,4 +216,84 @@ async fn streaming_delivers_retrieval_tokens_and_done_in_order() {
         streamed,
         events.last().unwrap().1["answer"].as_str().unwrap()
     );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes() {
+    let app = common::spawn_app_with_faq(|_| {}).await;
+    let doc: serde_json::Value = app.get("/openapi.json").await.1;
+    for path in [
+        "/v1/collections/{name}/query",
+        "/v1/collections/{name}/search",
+        "/v1/collections",
+        "/readyz",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from /openapi.json"
+        );
+    }
+    for schema in ["Answer", "Citation", "QueryRequest", "ErrorBody"] {
+        assert!(
+            doc["components"]["schemas"].get(schema).is_some(),
+            "{schema} missing"
+        );
+    }
+    let page = app
+        .http
+        .get(format!("{}/docs", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("/openapi.json"));
+}
+
+#[tokio::test]
+async fn uploaded_documents_go_through_the_ingest_pipeline() {
+    let app = common::spawn_app_with_faq(|_| {}).await;
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                b"# Otters\n\nOtters hold hands while they sleep.\n".to_vec(),
+            )
+            .file_name("otters.md"),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![0xff, 0xfe]).file_name("bad.txt"),
+        );
+    let response = app
+        .http
+        .post(format!("{}/v1/collections/docs/documents", app.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let summary: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(summary["chunks"], 1, "{summary}");
+    assert_eq!(summary["skipped"][0]["source"], "bad.txt");
+    let found: serde_json::Value = app
+        .post(
+            "/v1/collections/docs/search",
+            json!({"query": "do otters sleep holding hands", "top_k": 1}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["results"][0]["source"], "otters.md");
+    let empty = app
+        .http
+        .post(format!("{}/v1/collections/docs/documents", app.url))
+        .multipart(reqwest::multipart::Form::new().text("note", "no file"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 400);
 }

@@ -25,7 +25,10 @@ enum Step {
     Sleep(Duration),
     Raw(&'static str),
     /// SSE deltas, then `[DONE]` only if `finish`.
-    Stream { deltas: Vec<&'static str>, finish: bool },
+    Stream {
+        deltas: Vec<&'static str>,
+        finish: bool,
+    },
 }
 
 #[derive(Clone, Default)]
@@ -36,7 +39,12 @@ struct Script {
 
 async fn chat(State(script): State<Script>) -> Response {
     script.calls.fetch_add(1, Ordering::SeqCst);
-    let step = script.steps.lock().unwrap().pop_front().unwrap_or(Step::Status(500));
+    let step = script
+        .steps
+        .lock()
+        .unwrap()
+        .pop_front()
+        .unwrap_or(Step::Status(500));
     match step {
         Step::Reply(text) => axum::Json(json!({
             "choices": [{"message": {"role": "assistant", "content": text}}],
@@ -57,10 +65,16 @@ async fn chat(State(script): State<Script>) -> Response {
         Step::Stream { deltas, finish } => {
             let mut body = String::new();
             for d in deltas {
-                body += &format!("data: {}\n\n", json!({"choices": [{"delta": {"content": d}}]}));
+                body += &format!(
+                    "data: {}\n\n",
+                    json!({"choices": [{"delta": {"content": d}}]})
+                );
             }
             if finish {
-                body += &format!("data: {}\n\n", json!({"choices": [], "usage": {"prompt_tokens": 100, "completion_tokens": 3}}));
+                body += &format!(
+                    "data: {}\n\n",
+                    json!({"choices": [], "usage": {"prompt_tokens": 100, "completion_tokens": 3}})
+                );
                 body += "data: [DONE]\n\n";
             }
             ([("content-type", "text/event-stream")], body).into_response()
@@ -70,10 +84,16 @@ async fn chat(State(script): State<Script>) -> Response {
 
 /// Starts the scripted server; returns its base URL (with /v1) and the script.
 async fn scripted(steps: Vec<Step>) -> (String, Script) {
-    let script = Script { steps: Arc::new(Mutex::new(steps.into())), ..Script::default() };
+    let script = Script {
+        steps: Arc::new(Mutex::new(steps.into())),
+        ..Script::default()
+    };
     let app = axum::Router::new()
         .route("/v1/chat/completions", post(chat))
-        .route("/v1/models", get(|| async { axum::Json(json!({"data": []})) }))
+        .route(
+            "/v1/models",
+            get(|| async { axum::Json(json!({"data": []})) }),
+        )
         .with_state(script.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
@@ -98,12 +118,15 @@ const QUESTION: &str = "How much is the Team plan if I pay every month instead o
 
 /// Every fault must be answered quickly: nothing may hang.
 async fn query(app: &common::TestApp, body: serde_json::Value) -> (u16, serde_json::Value) {
-    tokio::time::timeout(Duration::from_secs(20), app.query(body)).await.expect("the request hung")
+    tokio::time::timeout(Duration::from_secs(20), app.query(body))
+        .await
+        .expect("the request hung")
 }
 
 #[tokio::test]
 async fn an_answer_from_the_model_is_cited_and_versioned() {
-    let (app, script) = app_with_llm(vec![Step::Reply("Monthly billing costs $10 per user [1].")]).await;
+    let (app, script) =
+        app_with_llm(vec![Step::Reply("Monthly billing costs $10 per user [1].")]).await;
     let (status, answer) = query(&app, json!({"question": QUESTION})).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["model"], "scripted-model");
@@ -117,11 +140,18 @@ async fn an_answer_from_the_model_is_cited_and_versioned() {
 #[tokio::test]
 async fn an_unanswerable_question_abstains_without_calling_the_model() {
     let (app, script) = app_with_llm(vec![Step::Reply("should not be used")]).await;
-    let (status, answer) = query(&app, json!({"question": "Does Tidepool integrate with Salesforce?"})).await;
+    let (status, answer) = query(
+        &app,
+        json!({"question": "Does Tidepool integrate with Salesforce?"}),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(answer["abstained"], true, "{answer}");
     assert!(answer["answer"].as_str().unwrap().contains("couldn't find"));
-    assert!(!answer["nearest"].as_array().unwrap().is_empty(), "abstention must show nearest sources");
+    assert!(
+        !answer["nearest"].as_array().unwrap().is_empty(),
+        "abstention must show nearest sources"
+    );
     assert_eq!(script.calls.load(Ordering::SeqCst), 0);
 }
 
@@ -130,23 +160,47 @@ async fn a_timeout_is_a_504_with_citations() {
     let (app, _) = app_with_llm(vec![Step::Sleep(Duration::from_secs(5))]).await;
     let started = std::time::Instant::now();
     let (status, body) = query(&app, json!({"question": QUESTION})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (504, Some("llm_timeout")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (504, Some("llm_timeout")),
+        "{body}"
+    );
     assert!(!body["citations"].as_array().unwrap().is_empty());
-    assert!(started.elapsed() < Duration::from_secs(4), "the timeout did not cut the call");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the timeout did not cut the call"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_model_is_a_502_after_retries() {
-    let (app, script) = app_with_llm(vec![Step::Status(500), Step::Status(503), Step::Status(500)]).await;
+    let (app, script) = app_with_llm(vec![
+        Step::Status(500),
+        Step::Status(503),
+        Step::Status(500),
+    ])
+    .await;
     let (status, body) = query(&app, json!({"question": QUESTION})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (502, Some("llm_unavailable")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (502, Some("llm_unavailable")),
+        "{body}"
+    );
     assert!(!body["citations"].as_array().unwrap().is_empty());
-    assert_eq!(script.calls.load(Ordering::SeqCst), 3, "1 attempt + 2 retries");
+    assert_eq!(
+        script.calls.load(Ordering::SeqCst),
+        3,
+        "1 attempt + 2 retries"
+    );
 }
 
 #[tokio::test]
 async fn a_429_then_success_is_retried() {
-    let (app, script) = app_with_llm(vec![Step::Status(429), Step::Reply("It is $10 per user per month [1].")]).await;
+    let (app, script) = app_with_llm(vec![
+        Step::Status(429),
+        Step::Reply("It is $10 per user per month [1]."),
+    ])
+    .await;
     let (status, answer) = query(&app, json!({"question": QUESTION})).await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer["answer"].as_str().unwrap().contains("$10"));
@@ -157,7 +211,11 @@ async fn a_429_then_success_is_retried() {
 async fn a_client_error_is_not_retried() {
     let (app, script) = app_with_llm(vec![Step::Status(400), Step::Reply("unused")]).await;
     let (status, body) = query(&app, json!({"question": QUESTION})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (502, Some("llm_rejected")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (502, Some("llm_rejected")),
+        "{body}"
+    );
     assert_eq!(script.calls.load(Ordering::SeqCst), 1);
 }
 
@@ -165,15 +223,27 @@ async fn a_client_error_is_not_retried() {
 async fn malformed_json_is_a_502_bad_reply() {
     let (app, _) = app_with_llm(vec![Step::Raw("{\"choices\": [{\"mess")]).await;
     let (status, body) = query(&app, json!({"question": QUESTION})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (502, Some("llm_bad_reply")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (502, Some("llm_bad_reply")),
+        "{body}"
+    );
     assert!(!body["citations"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn a_streamed_answer_passes_tokens_through() {
-    let steps = vec![Step::Stream { deltas: vec!["It costs ", "$10 ", "[1]."], finish: true }];
+    let steps = vec![Step::Stream {
+        deltas: vec!["It costs ", "$10 ", "[1]."],
+        finish: true,
+    }];
     let (app, _) = app_with_llm(steps).await;
-    let response = app.post("/v1/collections/docs/query", json!({"question": QUESTION, "stream": true})).await;
+    let response = app
+        .post(
+            "/v1/collections/docs/query",
+            json!({"question": QUESTION, "stream": true}),
+        )
+        .await;
     let events = common::sse_events(&response.text().await.unwrap());
     let names: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
     assert_eq!(names, ["retrieval", "token", "token", "token", "done"]);
@@ -185,11 +255,17 @@ async fn a_streamed_answer_passes_tokens_through() {
 
 #[tokio::test]
 async fn a_stream_cut_short_ends_with_an_error_event() {
-    let steps = vec![Step::Stream { deltas: vec!["It costs "], finish: false }];
+    let steps = vec![Step::Stream {
+        deltas: vec!["It costs "],
+        finish: false,
+    }];
     let (app, _) = app_with_llm(steps).await;
     let response = tokio::time::timeout(
         Duration::from_secs(20),
-        app.post("/v1/collections/docs/query", json!({"question": QUESTION, "stream": true})),
+        app.post(
+            "/v1/collections/docs/query",
+            json!({"question": QUESTION, "stream": true}),
+        ),
     )
     .await
     .unwrap();
@@ -209,7 +285,10 @@ async fn an_unreachable_model_is_a_502_and_not_ready() {
     })
     .await;
     let (status, body) = query(&app, json!({"question": QUESTION})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (502, Some("llm_unavailable")), "{body}");
-    let ready = app.http.get(format!("{}/readyz", app.url)).send().await.unwrap();
-    assert_eq!(ready.status(), 503);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (502, Some("llm_unavailable")),
+        "{body}"
+    );
+    assert_eq!(app.get("/readyz").await.0, 503);
 }

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 
+use cairn_ingest::pipeline::Ingestor;
+
 use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::services;
@@ -20,10 +22,17 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let store = services::vector_store(settings)?;
     let retriever = services::retriever(settings, store.clone())?;
     let answerer = services::answerer(settings, retriever.clone())?;
+    let ingestor = Ingestor {
+        embedder: retriever.embedder.clone(),
+        bm25: retriever.bm25.clone(),
+        store: store.clone(),
+        chunker: services::chunker(settings)?,
+    };
     let state = AppState {
         store,
         retriever,
         answerer,
+        ingestor,
     };
     let listener = tokio::net::TcpListener::bind(bind)
         .await

@@ -7,6 +7,7 @@ use cairn_ingest::domain::CollectionName;
 use cairn_ingest::store::CollectionInfo;
 use serde_json::{json, Value};
 
+use super::error::ErrorBody;
 use super::{ApiError, AppState};
 
 /// Parses a collection name from the path.
@@ -20,11 +21,16 @@ pub fn collection_name(name: &str) -> Result<CollectionName, ApiError> {
     })
 }
 
+#[utoipa::path(get, path = "/v1/collections", tag = "collections",
+    responses((status = 200, description = "`{\"collections\": [CollectionInfo]}`")))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let collections = state.store.list_collections().await?;
     Ok(Json(json!({ "collections": collections })))
 }
 
+#[utoipa::path(get, path = "/v1/collections/{name}", tag = "collections",
+    params(("name" = String, Path)),
+    responses((status = 200, body = CollectionInfo), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -36,6 +42,10 @@ pub async fn get(
 }
 
 /// Creates the collection with the embedder's dimension; 200 if it already existed.
+#[utoipa::path(put, path = "/v1/collections/{name}", tag = "collections",
+    params(("name" = String, Path)),
+    responses((status = 201, body = CollectionInfo), (status = 200, body = CollectionInfo),
+              (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -57,6 +67,9 @@ pub async fn create(
     Ok((status, Json(info)))
 }
 
+#[utoipa::path(delete, path = "/v1/collections/{name}", tag = "collections",
+    params(("name" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(name): Path<String>,

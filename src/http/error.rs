@@ -45,14 +45,14 @@ pub enum ApiError {
 
 /// The JSON error body: `{"error": {"code", "message", "hint"}}`, plus the retrieved
 /// `citations` when only the language model failed.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citations: Option<Vec<Citation>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     pub code: &'static str,
     pub message: String,

@@ -7,10 +7,14 @@ use serde_json::{json, Value};
 
 use super::AppState;
 
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "store, embedder and LLM reachable"),
+              (status = 503, description = "something is not; the body says what")))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let store = match state.store.list_collections().await {
         Ok(_) => json!({ "ready": true, "backend": state.store.backend() }),

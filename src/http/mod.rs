@@ -1,9 +1,11 @@
 //! The HTTP API (axum): router, shared state, one module per route group.
 
 mod collections;
+mod documents;
 mod error;
 mod health;
 mod json;
+mod openapi;
 mod query;
 mod search;
 
@@ -23,11 +25,15 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
+use cairn_ingest::pipeline::Ingestor;
+
 use crate::rag::answer::Answerer;
 use crate::retrieve::Retriever;
 
 /// Largest JSON body accepted (questions and filters are small).
 const JSON_BODY_LIMIT: usize = 256 * 1024;
+/// Largest multipart upload accepted.
+const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
 /// A request that takes longer than this gets a 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -37,10 +43,13 @@ pub struct AppState {
     pub store: Arc<dyn VectorStore>,
     pub retriever: Retriever,
     pub answerer: Answerer,
+    pub ingestor: Ingestor,
 }
 
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/docs", get(openapi::page))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/v1/collections", get(collections::list))
@@ -52,6 +61,10 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         )
         .route("/v1/collections/{name}/search", post(search::search))
         .route("/v1/collections/{name}/query", post(query::query))
+        .route(
+            "/v1/collections/{name}/documents",
+            post(documents::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

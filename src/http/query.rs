@@ -11,14 +11,18 @@ use futures::Stream;
 use serde::Deserialize;
 
 use super::collections::collection_name;
+use super::error::ErrorBody;
 use super::json::Json;
 use super::{ApiError, AppState};
+#[allow(unused_imports)]
+use crate::rag::answer::Answer;
 use crate::rag::answer::{AnswerEvent, Question};
 
 pub const MAX_QUESTION_CHARS: usize = 2000;
 pub const MAX_TOP_K: usize = 20;
 
-#[derive(Debug, Deserialize)]
+/// A question: only `question` is required.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryRequest {
     pub question: String,
@@ -32,6 +36,16 @@ pub struct QueryRequest {
     pub variant: Option<String>,
 }
 
+/// With `"stream": true` the reply is `text/event-stream`: one `retrieval` event
+/// (`{"citations": [...]}`), `token` events (`{"text": "..."}`), then `done` (the Answer) or
+/// `error` (an ErrorBody).
+#[utoipa::path(post, path = "/v1/collections/{name}/query", tag = "answers",
+    params(("name" = String, Path, description = "collection name")),
+    request_body = QueryRequest,
+    responses((status = 200, body = Answer, description = "the answer, or an event stream"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "the language model failed; citations included"),
+              (status = 504, body = ErrorBody, description = "the language model timed out; citations included")))]
 pub async fn query(
     State(state): State<AppState>,
     Path(name): Path<String>,

@@ -7,6 +7,7 @@ use cairn_ingest::store::SourceFilter;
 use serde::{Deserialize, Serialize};
 
 use super::collections::collection_name;
+use super::error::ErrorBody;
 use super::json::Json;
 use super::{ApiError, AppState};
 use crate::rag::citations::snippet;
@@ -16,7 +17,8 @@ use crate::retrieve::{Hit, Mode, SearchOptions};
 pub const MAX_QUERY_CHARS: usize = 2000;
 pub const MAX_TOP_K: usize = 50;
 
-#[derive(Debug, Deserialize)]
+/// A search: only `query` is required.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     pub query: String,
@@ -38,7 +40,7 @@ fn default_per_source() -> usize {
     3
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResultChunk {
     pub chunk_id: String,
     pub source: String,
@@ -49,17 +51,23 @@ pub struct ResultChunk {
     pub text: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     pub results: Vec<ResultChunk>,
     pub latency_ms: Latency,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SearchLatency)]
 pub struct Latency {
     pub total: f64,
 }
 
+#[utoipa::path(post, path = "/v1/collections/{name}/search", tag = "search",
+    params(("name" = String, Path, description = "collection name")),
+    request_body = SearchRequest,
+    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Path(name): Path<String>,

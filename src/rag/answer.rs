@@ -82,7 +82,9 @@ pub struct Question {
     pub variant: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+/// Milliseconds spent in each stage.
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = AnswerLatency)]
 pub struct Latency {
     pub embed: f64,
     pub retrieve: f64,
@@ -91,7 +93,7 @@ pub struct Latency {
 }
 
 /// The answer object of the API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Answer {
     pub answer_id: String,
     pub answer: String,

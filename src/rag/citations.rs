@@ -6,7 +6,7 @@ use super::sentences::content_words;
 use crate::retrieve::Hit;
 
 /// A cited (or, when abstaining, nearby) passage.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Citation {
     /// The passage's number in the prompt, as used in the answer's `[n]` markers.
     pub n: usize,

@@ -145,6 +145,11 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GET `path`: the status and the JSON body.
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        get_json(&self.http, &format!("{}{path}", self.url)).await
+    }
+
     pub async fn query(&self, body: serde_json::Value) -> (u16, serde_json::Value) {
         let response = self.post("/v1/collections/docs/query", body).await;
         let status = response.status().as_u16();
@@ -188,6 +193,7 @@ async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -
         store,
         retriever,
         answerer,
+        ingestor,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -220,4 +226,11 @@ pub fn sse_events(body: &str) -> Vec<(String, serde_json::Value)> {
             Some((event?, serde_json::from_str(&data).ok()?))
         })
         .collect()
+}
+
+/// GET `url`: the status and the JSON body (`null` when it is not JSON).
+pub async fn get_json(http: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
+    let response = http.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
 }

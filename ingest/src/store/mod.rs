@@ -41,7 +41,7 @@ pub enum StoreError {
 }
 
 /// A collection's name, vector size and number of stored chunks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CollectionInfo {
     pub name: String,
     pub dimension: usize,
@@ -49,7 +49,7 @@ pub struct CollectionInfo {
 }
 
 /// Restricts a search to chunks whose source is one of `sources` (all chunks when empty).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct SourceFilter {
     #[serde(default)]
     pub sources: Vec<String>,

@@ -1,0 +1,152 @@
+//! End to end with a real local LLM: llama.cpp's llama-server with SmolLM2-135M-Instruct, both
+//! prepared by scripts/fetch-llm.sh (scripts/test.sh runs it). The model is tiny: these tests
+//! check the protocol, citations and cancellation, never the quality of its prose.
+
+// Panicking on a broken fixture is what a test should do.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+/// A llama-server child process on a free port, killed on drop.
+struct LlamaServer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for LlamaServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn llama_server() -> LlamaServer {
+    let binary = std::env::var("CAIRN_LLAMA_SERVER")
+        .expect("CAIRN_LLAMA_SERVER is not set: run scripts/fetch-llm.sh (scripts/test.sh does)");
+    let model = std::env::var("CAIRN_LLM_GGUF")
+        .expect("CAIRN_LLM_GGUF is not set: run scripts/fetch-llm.sh");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(binary)
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "-m",
+            &model,
+        ])
+        .args([
+            "-c", "4096", "-np", "1", "-t", "2", "-a", "smollm2", "--slots",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start llama-server");
+    let server = LlamaServer {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(r) = client.get(format!("{}/health", server.url)).send().await {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("llama-server did not become healthy within 60 s");
+}
+
+async fn app_with(server: &LlamaServer) -> common::TestApp {
+    let url = format!("{}/v1", server.url);
+    common::spawn_app(|s| {
+        s.llm.base_url = url;
+        s.llm.model = "smollm2".into();
+        s.answer.max_tokens = 120;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_model_answers_with_citations_from_the_retrieved_passages() {
+    let server = llama_server().await;
+    let app = app_with(&server).await;
+    let (status, answer) = app.query(json!({"question": "How much is the Team plan if I pay every month instead of yearly?"})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["model"], "smollm2");
+    assert!(
+        answer["usage"]["prompt_tokens"].as_u64().unwrap() > 100,
+        "{answer}"
+    );
+    assert!(answer["usage"]["completion_tokens"].as_u64().unwrap() > 0);
+    assert!(!answer["answer"].as_str().unwrap().is_empty());
+    assert!(answer["latency_ms"]["generate"].as_f64().unwrap() > 0.0);
+    println!(
+        "smollm2 answered: {} citing {}",
+        answer["answer"], answer["citations"]
+    );
+    if answer["abstained"] == false {
+        // Whatever the model wrote, every citation must point at a retrieved passage.
+        for c in answer["citations"].as_array().unwrap() {
+            assert!(c["source"].as_str().is_some() && c["n"].as_u64().unwrap() >= 1);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_model_streams_and_stops_when_the_client_leaves() {
+    let server = llama_server().await;
+    let app = app_with(&server).await;
+    let body = json!({"question": "How do I restore a backup?", "stream": true});
+    let response = app.post("/v1/collections/docs/query", body.clone()).await;
+    let events = common::sse_events(&response.text().await.unwrap());
+    let names: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(names.first(), Some(&"retrieval"));
+    assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    let streamed: String = events
+        .iter()
+        .filter(|(e, _)| e == "token")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        streamed.trim(),
+        events.last().unwrap().1["answer"].as_str().unwrap()
+    );
+
+    // Leave after the first token: the generation must stop (the server's only slot goes idle).
+    let mut response = app.post("/v1/collections/docs/query", body).await;
+    let mut seen = String::new();
+    while !seen.contains("event: token") {
+        let chunk = response
+            .chunk()
+            .await
+            .unwrap()
+            .expect("stream ended before a token");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(response);
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let (_, slots) = common::get_json(&client, &format!("{}/slots", server.url)).await;
+        if slots[0]["is_processing"] == false {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "generation went on after the client left"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -11,7 +11,7 @@ export CAIRN_MODEL_DIR CAIRN_ORT_LIB
 # --all-targets: the same feature set as the test build (dev-dependencies unify features),
 # so running this after scripts/test.sh reuses that build instead of recompiling.
 cargo build --release --locked --workspace --all-targets
-cairn=target/release/cairn
+cairn=${CARGO_TARGET_DIR:-target}/release/cairn
 
 "$cairn" ingest docs-sample/corpus --collection docs-sample --prune
 "$cairn" collections list

@@ -8,6 +8,7 @@ mod json;
 mod openapi;
 mod query;
 mod search;
+mod validate;
 
 use std::future::Future;
 use std::sync::Arc;

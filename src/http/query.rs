@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::collections::collection_name;
 use super::error::ErrorBody;
 use super::json::Json;
-use super::{ApiError, AppState};
+use super::{validate, ApiError, AppState};
 #[allow(unused_imports)]
 use crate::rag::answer::Answer;
 use crate::rag::answer::{AnswerEvent, Question};
@@ -53,9 +53,7 @@ pub async fn query(
 ) -> Result<Response, ApiError> {
     let name = collection_name(&name)?;
     let question = validate(&request)?;
-    if state.store.collection(&name).await?.is_none() {
-        return Err(ApiError::CollectionNotFound(name.to_string()));
-    }
+    // An unknown collection surfaces from retrieval as `collection_not_found`.
     let prepared = state.answerer.prepare(&name, question).await?;
     if request.stream {
         let events = state.answerer.stream(prepared);
@@ -68,30 +66,10 @@ pub async fn query(
 }
 
 fn validate(request: &QueryRequest) -> Result<Question, ApiError> {
-    let text = request.question.trim();
-    let chars = text.chars().count();
-    if chars == 0 {
-        return Err(ApiError::bad_request(
-            "empty_question",
-            "question is empty",
-            "send a non-empty \"question\"",
-        ));
-    }
-    if chars > MAX_QUESTION_CHARS {
-        return Err(ApiError::bad_request(
-            "question_too_long",
-            format!("question has {chars} characters; the limit is {MAX_QUESTION_CHARS}"),
-            "shorten the question",
-        ));
-    }
+    let codes = ("empty_question", "question_too_long");
+    let text = validate::text(&request.question, MAX_QUESTION_CHARS, "question", codes)?;
     if let Some(k) = request.top_k {
-        if !(1..=MAX_TOP_K).contains(&k) {
-            return Err(ApiError::bad_request(
-                "top_k_out_of_range",
-                format!("top_k must be between 1 and {MAX_TOP_K}, got {k}"),
-                "omit top_k for the configured default",
-            ));
-        }
+        validate::top_k(k, MAX_TOP_K, "omit top_k for the configured default")?;
     }
     Ok(Question {
         text: text.to_owned(),

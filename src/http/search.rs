@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::collections::collection_name;
 use super::error::ErrorBody;
 use super::json::Json;
-use super::{ApiError, AppState};
+use super::{validate, ApiError, AppState};
 use crate::rag::citations::snippet;
 use crate::retrieve::{Hit, Mode, SearchOptions};
 
@@ -89,31 +89,13 @@ pub async fn search(
 }
 
 fn validate(request: &SearchRequest) -> Result<SearchOptions, ApiError> {
-    let chars = request.query.trim().chars().count();
-    if chars == 0 {
-        return Err(ApiError::bad_request(
-            "empty_query",
-            "query is empty",
-            "send a non-empty \"query\"",
-        ));
-    }
-    if chars > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_request(
-            "query_too_long",
-            format!("query has {chars} characters; the limit is {MAX_QUERY_CHARS}"),
-            "shorten the query",
-        ));
-    }
-    if !(1..=MAX_TOP_K).contains(&request.top_k) {
-        return Err(ApiError::bad_request(
-            "top_k_out_of_range",
-            format!(
-                "top_k must be between 1 and {MAX_TOP_K}, got {}",
-                request.top_k
-            ),
-            "omit top_k for the default of 5",
-        ));
-    }
+    validate::text(
+        &request.query,
+        MAX_QUERY_CHARS,
+        "query",
+        ("empty_query", "query_too_long"),
+    )?;
+    validate::top_k(request.top_k, MAX_TOP_K, "omit top_k for the default of 5")?;
     Ok(SearchOptions {
         top_k: request.top_k,
         filter: request.filter.clone(),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Answer quality over the HTTP API: for every golden question, POST /query and measure
 hit@1 / hit@5 / MRR of the expected source among the retrieved passages, keyword recall of the
-answers (share of the expected keywords found in the answer text), and abstention: the share of
+answers (share of the expected keywords found in the answer text), the share of answers whose
+citations include the expected source, and abstention: the share of
 unanswerable questions that abstain, and of answerable ones that wrongly do.
 
 usage: bench/answers.py --data-dir DIR --collection NAME --golden FILE [--variant V]
@@ -62,7 +63,7 @@ def main():
         rows = [json.loads(l) for l in open(args.golden) if l.strip()]
         answerable = [r for r in rows if r.get("expected_source")]
         unanswerable = [r for r in rows if not r.get("expected_source")]
-        h1 = h5 = rr = recall = wrong_abstain = 0.0
+        h1 = h5 = rr = recall = wrong_abstain = cites = 0.0
         model = None
         for r in answerable:
             body = {"question": r["question"], "top_k": 5}
@@ -84,6 +85,7 @@ def main():
             found = sum(k.lower() in a["answer"].lower() for k in kws)
             recall += found / len(kws) if kws else 1
             wrong_abstain += a["abstained"]
+            cites += any(c["source"] == r["expected_source"] for c in a["citations"])
             if args.verbose and (a["abstained"] or (kws and found < len(kws))):
                 print(f"  {r['id']} abstained={a['abstained']} {a.get('abstain_reason')} "
                       f"keywords {found}/{len(kws)}: {a['answer'][:140]!r}")
@@ -98,6 +100,7 @@ def main():
               f"model: {model}")
         print(f"retrieval  hit@1 {h1 / n:.3f}  hit@5 {h5 / n:.3f}  MRR {rr / n:.3f}")
         print(f"answers    keyword recall {recall / n:.3f}  "
+              f"cite the expected source {cites / n:.3f}  "
               f"answerable wrongly abstained {wrong_abstain / n:.3f}")
         if unanswerable:
             print(f"abstention unanswerable that abstained {abstained / len(unanswerable):.3f} "

@@ -42,11 +42,7 @@ fetch() {
 }
 
 ensure_cmake() {
-  command -v cmake >/dev/null && return
-  log "installing cmake with apt"
-  local sudo=""
-  [[ $(id -u) == 0 ]] || { sudo -n true 2>/dev/null && sudo="sudo -n"; } || die "cmake is missing: apt-get install cmake"
-  $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq cmake >&2 || die "apt-get install cmake failed"
+  "$(dirname "$0")/apt-install.sh" cmake cmake || die "cmake is needed to build llama-server"
 }
 
 build_server() {

@@ -1,6 +1,6 @@
 //! End to end with a real local LLM: llama.cpp's llama-server with SmolLM2-135M-Instruct, both
 //! prepared by scripts/fetch-llm.sh (scripts/test.sh runs it). The model is tiny: these tests
-//! check the protocol, citations and cancellation, never the quality of its prose.
+//! check the protocol, citations of golden answers and cancellation, never its prose.
 
 // Panicking on a broken fixture is what a test should do.
 #![allow(clippy::unwrap_used)]
@@ -74,34 +74,64 @@ async fn app_with(server: &LlamaServer) -> common::TestApp {
         s.llm.base_url = url;
         s.llm.model = "smollm2".into();
         s.answer.max_tokens = 120;
+        // Greedy decoding: the same prompt gives the same answer on every run.
+        s.answer.temperature = 0.0;
+        // Generous, but under the service's own 120 s request timeout.
+        s.llm.timeout_ms = 100_000;
     })
     .await
 }
 
+/// The first `n` answerable questions of docs-sample/golden.jsonl, with their expected source.
+fn golden_questions(n: usize) -> Vec<(String, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-sample/golden.jsonl");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter_map(|r| {
+            Some((
+                r["question"].as_str()?.into(),
+                r["expected_source"].as_str()?.into(),
+            ))
+        })
+        .take(n)
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_real_model_answers_with_citations_from_the_retrieved_passages() {
+async fn a_real_model_answers_golden_questions_with_valid_citations() {
     let server = llama_server().await;
     let app = app_with(&server).await;
-    let (status, answer) = app.query(json!({"question": "How much is the Team plan if I pay every month instead of yearly?"})).await;
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["model"], "smollm2");
-    assert!(
-        answer["usage"]["prompt_tokens"].as_u64().unwrap() > 100,
-        "{answer}"
-    );
-    assert!(answer["usage"]["completion_tokens"].as_u64().unwrap() > 0);
-    assert!(!answer["answer"].as_str().unwrap().is_empty());
-    assert!(answer["latency_ms"]["generate"].as_f64().unwrap() > 0.0);
-    println!(
-        "smollm2 answered: {} citing {}",
-        answer["answer"], answer["citations"]
-    );
-    if answer["abstained"] == false {
-        // Whatever the model wrote, every citation must point at a retrieved passage.
+    let mut cited_expected = 0;
+    let mut answered = 0;
+    for (question, expected) in golden_questions(3) {
+        let (status, answer) = app.query(json!({ "question": question })).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["model"], "smollm2");
+        answered += usize::from(answer["abstained"] == false);
+        assert!(answer["usage"]["prompt_tokens"].as_u64().unwrap() > 100);
+        assert!(answer["usage"]["completion_tokens"].as_u64().unwrap() > 0);
+        assert!(answer["latency_ms"]["generate"].as_f64().unwrap() > 0.0);
+        let sources: Vec<&str> = answer["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["source"].as_str().unwrap())
+            .collect();
+        // Whatever the model wrote, every citation points at one of the 5 passages it was given.
         for c in answer["citations"].as_array().unwrap() {
-            assert!(c["source"].as_str().is_some() && c["n"].as_u64().unwrap() >= 1);
+            assert!((1..=5).contains(&c["n"].as_u64().unwrap()), "{answer}");
         }
+        println!("{question} -> {} citing {sources:?}", answer["answer"]);
+        cited_expected += usize::from(sources.contains(&expected.as_str()));
     }
+    // Retrieval finds every expected source (bench/retrieval.py), so none abstains.
+    assert_eq!(answered, 3);
+    // SmolLM2-135M mostly echoes the context format or rambles (in a quick check it wrote a
+    // usable cited answer for well under half of 20 golden questions), so whether it cites the
+    // expected source is printed, not asserted: ../shared/OFFLINE.md calls it a wiring test.
+    println!("{cited_expected} of 3 answers cite their expected source");
 }
 
 #[tokio::test(flavor = "multi_thread")]

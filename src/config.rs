@@ -13,6 +13,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::ground::GroundingSettings;
 use crate::llm::openai::OpenAiSettings;
 use crate::rag::answer::{AnswerSettings, Variant};
 
@@ -41,6 +42,8 @@ pub struct Settings {
     /// An OpenAI-compatible chat server; without `llm.base_url`, answers are extractive.
     pub llm: OpenAiSettings,
     pub answer: AnswerSettings,
+    /// The groundedness (hallucination) check.
+    pub grounding: GroundingSettings,
     /// Named overrides of `answer`, chosen per query with `"variant"`.
     pub variants: BTreeMap<String, Variant>,
     /// Extra prompt templates (`NAME.toml`), next to the built-in ones.
@@ -62,6 +65,7 @@ impl Default for Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             llm: OpenAiSettings::default(),
             answer: AnswerSettings::default(),
+            grounding: GroundingSettings::default(),
             variants: BTreeMap::new(),
             prompts_dir: None,
             cors_origins: Vec::new(),

@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod ground;
 pub mod http;
 pub mod llm;
 pub mod rag;

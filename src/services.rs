@@ -9,6 +9,7 @@ use cairn_ingest::pipeline::Ingestor;
 use cairn_ingest::store::{EdgeStore, ServerStore, VectorStore};
 
 use crate::config::Settings;
+use crate::ground::Grounder;
 use crate::llm::openai::OpenAiChat;
 use crate::llm::ChatModel;
 use crate::rag::answer::Answerer;
@@ -81,6 +82,7 @@ pub fn answerer(settings: &Settings, retriever: Retriever) -> anyhow::Result<Ans
     }
     Ok(Answerer {
         extractive: Arc::new(Extractive::new(retriever.embedder.clone())),
+        grounder: grounder(settings, retriever.embedder.clone()),
         retriever,
         llm,
         prompts: Arc::new(prompts),
@@ -88,4 +90,9 @@ pub fn answerer(settings: &Settings, retriever: Retriever) -> anyhow::Result<Ans
         variants: Arc::new(settings.variants.clone()),
         config_hash: settings.answer_hash(),
     })
+}
+
+/// The groundedness check, sharing the retrieval embedder.
+pub fn grounder(settings: &Settings, embedder: Arc<dyn Embedder>) -> Grounder {
+    Grounder::new(embedder, settings.grounding.clone())
 }

@@ -3,6 +3,7 @@
 mod collections;
 mod documents;
 mod error;
+mod grounding;
 mod health;
 mod json;
 mod openapi;
@@ -62,6 +63,7 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         )
         .route("/v1/collections/{name}/search", post(search::search))
         .route("/v1/collections/{name}/query", post(query::query))
+        .route("/v1/grounding/check", post(grounding::check))
         .route(
             "/v1/collections/{name}/documents",
             post(documents::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),

@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         super::search::search,
         super::query::query,
         super::documents::upload,
+        super::grounding::check,
     ),
     components(schemas(cairn_ingest::store::CollectionInfo, cairn_ingest::store::SourceFilter))
 )]

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::citations::{self, Citation};
 use super::extractive::{self, Extractive};
 use super::prompt::{PromptTemplate, Prompts};
+use crate::ground::{Grounder, Grounding};
 use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
 use crate::retrieve::{Hit, Mode, RetrieveError, Retriever, SearchOptions};
 
@@ -89,6 +90,8 @@ pub struct Latency {
     pub embed: f64,
     pub retrieve: f64,
     pub generate: f64,
+    /// The groundedness check of the answer.
+    pub ground: f64,
     pub total: f64,
 }
 
@@ -114,6 +117,8 @@ pub struct Answer {
     pub config_hash: String,
     pub variant: Option<String>,
     pub disclaimer: Option<String>,
+    /// How well each sentence is supported by the retrieved passages (the hallucination check).
+    pub grounding: Grounding,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +180,7 @@ pub struct Answerer {
     pub variants: Arc<BTreeMap<String, Variant>>,
     /// Hash of every setting that shapes answers, recorded with each one.
     pub config_hash: String,
+    pub grounder: Grounder,
 }
 
 impl Answerer {
@@ -277,7 +283,7 @@ impl Answerer {
             }
             (false, _, _) => (self.extract(&p).await?, Usage::default()),
         };
-        Ok(self.finish(p, text, usage, generating.elapsed()))
+        self.finish(p, text, usage, generating.elapsed()).await
     }
 
     /// The answer as events; dropping the receiver cancels generation.
@@ -286,10 +292,12 @@ impl Answerer {
         let this = self.clone();
         tokio::spawn(async move {
             let _ = tx.send(AnswerEvent::Retrieval(p.candidates())).await;
-            let event = match this.generate_streaming(&p, &tx).await {
-                Ok((text, usage, spent)) => {
-                    AnswerEvent::Done(Box::new(this.finish(p, text, usage, spent)))
-                }
+            let finished = match this.generate_streaming(&p, &tx).await {
+                Ok((text, usage, spent)) => this.finish(p, text, usage, spent).await,
+                Err(e) => Err(e),
+            };
+            let event = match finished {
+                Ok(answer) => AnswerEvent::Done(Box::new(answer)),
                 Err(e) => AnswerEvent::Error(Arc::new(e)),
             };
             let _ = tx.send(event).await;
@@ -356,7 +364,13 @@ impl Answerer {
         }
     }
 
-    fn finish(&self, p: Prepared, text: String, usage: Usage, generate: Duration) -> Answer {
+    async fn finish(
+        &self,
+        p: Prepared,
+        text: String,
+        usage: Usage,
+        generate: Duration,
+    ) -> Result<Answer, AnswerError> {
         let text = text.trim().to_owned();
         let reason = p
             .abstain
@@ -377,12 +391,19 @@ impl Answerer {
             (Some(llm), true) => llm.name().to_owned(),
             _ => extractive::MODEL_NAME.to_owned(),
         };
+        let grounding_started = Instant::now();
+        let grounding = if abstained {
+            Grounding::empty(self.grounder.answer_profile())
+        } else {
+            self.ground(&p, &text).await?
+        };
         let latency = Latency {
             generate: ms(generate),
+            ground: ms(grounding_started.elapsed()),
             total: ms(p.started.elapsed()),
             ..p.latency
         };
-        Answer {
+        Ok(Answer {
             answer_id: uuid::Uuid::new_v4().to_string(),
             answer: text,
             abstained,
@@ -399,7 +420,26 @@ impl Answerer {
             embedder: self.retriever.embedder.model_id().to_owned(),
             config_hash: self.config_hash.clone(),
             variant: p.variant,
-        }
+            grounding,
+        })
+    }
+
+    /// The answer checked against every retrieved passage (numbered as in the prompt).
+    async fn ground(&self, p: &Prepared, text: &str) -> Result<Grounding, AnswerError> {
+        let (grounder, question, text) =
+            (self.grounder.clone(), p.question.clone(), text.to_owned());
+        let passages: Vec<String> = p
+            .hits
+            .iter()
+            .map(|h| h.chunk.payload.text.clone())
+            .collect();
+        let checked = tokio::task::spawn_blocking(move || {
+            let context: Vec<&str> = passages.iter().map(String::as_str).collect();
+            grounder.check(&context, &text, Some(&question), grounder.answer_profile())
+        })
+        .await
+        .map_err(|e| EmbedError::Inference(e.to_string()))??;
+        Ok(checked)
     }
 }
 

@@ -13,6 +13,24 @@ pub fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The byte ranges of the sentences of `text`, split as [`split`] does (trimmed, none empty).
+pub fn spans(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        for (offset, sentence) in line.split_sentence_bound_indices() {
+            let trimmed = sentence.trim();
+            if !trimmed.is_empty() {
+                let lead = sentence.len() - sentence.trim_start().len();
+                let start = line_start + offset + lead;
+                out.push((start, start + trimmed.len()));
+            }
+        }
+        line_start += line.len();
+    }
+    out
+}
+
 /// Answer-sized units of a passage: sentences, except that a table stays whole and a line
 /// ending with ':' keeps the list or table that follows it (the answer is usually there).
 pub fn units(text: &str) -> Vec<String> {

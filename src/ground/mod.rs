@@ -1,0 +1,330 @@
+//! The groundedness check, cairn's hallucination metric, with no LLM: every sentence of an
+//! answer must find its support in the context. Its key terms (numbers, names, content words)
+//! must occur in the context, and its most similar context sentence (same embedder as
+//! retrieval, among a few candidates chosen by shared terms) gives the similarity and the span.
+//! On HaluEval the missing terms decide almost everything; similarity breaks ties and locates
+//! the support (docs/grounding.md has the measurements).
+
+mod terms;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use cairn_ingest::embed::{EmbedError, Embedder};
+use serde::{Deserialize, Serialize};
+
+use crate::rag::sentences;
+use terms::Kind;
+
+/// What each kind of missing term costs a sentence's score (tuned on HaluEval's tuning split).
+const NUMBER_PENALTY: f32 = 0.5;
+const NAME_PENALTY: f32 = 0.2;
+const CONTENT_PENALTY: f32 = 1.0;
+const PHRASE_PENALTY: f32 = 0.5;
+/// A claim of at most this many words ("Delhi") is embedded after the question, so that its
+/// vector carries what was asked.
+const SHORT_CLAIM_WORDS: usize = 4;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroundingSettings {
+    /// A sentence is supported when `similarity_weight × similarity − penalties ≥ threshold`.
+    /// The default, 0.03, tolerates no missing term: right for answers that keep to their
+    /// sources' words (support answers, extractive QA).
+    pub threshold: f32,
+    /// The `lenient` profile, for summaries and free paraphrase: about three missing content
+    /// words per sentence are tolerated.
+    pub lenient_threshold: f32,
+    pub similarity_weight: f32,
+    /// Context sentences compared by embedding with each claim (the ones sharing most terms).
+    pub candidates: usize,
+    /// The profile applied to cairn's own answers.
+    pub answer_profile: Profile,
+}
+
+impl Default for GroundingSettings {
+    fn default() -> Self {
+        Self {
+            threshold: 0.03,
+            lenient_threshold: -2.8,
+            similarity_weight: 0.2,
+            candidates: 3,
+            answer_profile: Profile::Strict,
+        }
+    }
+}
+
+/// Which threshold applies.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    #[default]
+    Strict,
+    Lenient,
+}
+
+/// How one sentence of the answer is supported.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct SentenceGrounding {
+    /// The sentence, without its `[n]` markers.
+    pub text: String,
+    pub supported: bool,
+    /// 0..1; 0.5 is the threshold.
+    pub score: f32,
+    /// The number `n` (1-based, as in citations) of the passage holding the best support.
+    pub source_chunk: Option<usize>,
+    /// Character offsets `[start, end)` of the best supporting sentence in that passage.
+    pub span: Option<[usize; 2]>,
+    /// Numbers, names and words of the sentence found nowhere in the context.
+    pub missing: Vec<String>,
+}
+
+/// The groundedness of an answer.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct Grounding {
+    /// The lowest sentence score (1 when there is nothing to check).
+    pub score: f32,
+    /// True when any sentence is unsupported.
+    pub hallucinated: bool,
+    pub profile: Profile,
+    pub sentences: Vec<SentenceGrounding>,
+}
+
+impl Grounding {
+    /// Nothing was claimed (an abstention).
+    pub fn empty(profile: Profile) -> Self {
+        Self {
+            score: 1.0,
+            hallucinated: false,
+            profile,
+            sentences: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Grounder {
+    embedder: Arc<dyn Embedder>,
+    settings: GroundingSettings,
+}
+
+/// A sentence of the context.
+struct Support<'a> {
+    passage: usize,
+    text: &'a str,
+    span: [usize; 2],
+    words: HashSet<String>,
+}
+
+/// A sentence of the answer and what the context lacks of it.
+struct Claim {
+    text: String,
+    missing: Vec<String>,
+    penalty: f32,
+    candidates: Vec<usize>,
+}
+
+impl Grounder {
+    pub fn new(embedder: Arc<dyn Embedder>, settings: GroundingSettings) -> Self {
+        Self { embedder, settings }
+    }
+
+    pub fn answer_profile(&self) -> Profile {
+        self.settings.answer_profile
+    }
+
+    /// Checks `answer` against the `context` passages. The question, when known, gives short
+    /// answers their meaning.
+    pub fn check(
+        &self,
+        context: &[&str],
+        answer: &str,
+        question: Option<&str>,
+        profile: Profile,
+    ) -> Result<Grounding, EmbedError> {
+        let supports = supports(context);
+        let vocabulary: HashSet<&str> = supports
+            .iter()
+            .flat_map(|s| s.words.iter().map(String::as_str))
+            .collect();
+        let sequences: Vec<Vec<String>> = context.iter().map(|p| terms::sequence(p)).collect();
+        let claims: Vec<Claim> = sentences::split(&strip_markers(answer))
+            .into_iter()
+            .filter(|s| s.chars().any(char::is_alphanumeric))
+            .map(|s| self.claim(s, &supports, &vocabulary, &sequences))
+            .collect();
+        if claims.is_empty() {
+            return Ok(Grounding::empty(profile));
+        }
+
+        // One embedding call: the claims, then every candidate support.
+        let wanted: Vec<usize> = {
+            let mut all: Vec<usize> = claims.iter().flat_map(|c| c.candidates.clone()).collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let mut texts: Vec<String> = claims.iter().map(|c| embedded_claim(c, question)).collect();
+        texts.extend(wanted.iter().map(|&i| supports[i].text.to_owned()));
+        let vectors = self.embedder.embed(&texts)?;
+        let (claim_vectors, support_vectors) = vectors.split_at(claims.len());
+
+        let threshold = match profile {
+            Profile::Strict => self.settings.threshold,
+            Profile::Lenient => self.settings.lenient_threshold,
+        };
+        let sentences: Vec<SentenceGrounding> = claims
+            .into_iter()
+            .zip(claim_vectors)
+            .map(|(claim, vector)| {
+                let best = claim
+                    .candidates
+                    .iter()
+                    .filter_map(|i| {
+                        let at = wanted.binary_search(i).ok()?;
+                        Some((*i, dot(vector, &support_vectors[at])))
+                    })
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                let similarity = best.map_or(0.0, |(_, s)| s);
+                let margin = self.settings.similarity_weight * similarity - claim.penalty;
+                let margin = margin - threshold;
+                SentenceGrounding {
+                    text: claim.text,
+                    supported: margin >= 0.0,
+                    score: 1.0 / (1.0 + (-5.0 * margin).exp()),
+                    source_chunk: best.map(|(i, _)| supports[i].passage + 1),
+                    span: best.map(|(i, _)| supports[i].span),
+                    missing: claim.missing,
+                }
+            })
+            .collect();
+        Ok(Grounding {
+            score: sentences.iter().map(|s| s.score).fold(1.0, f32::min),
+            hallucinated: sentences.iter().any(|s| !s.supported),
+            profile,
+            sentences,
+        })
+    }
+
+    fn claim(
+        &self,
+        text: String,
+        supports: &[Support],
+        vocabulary: &HashSet<&str>,
+        sequences: &[Vec<String>],
+    ) -> Claim {
+        let (terms, phrases) = terms::key_terms(&text);
+        let mut missing = Vec::new();
+        let mut penalty = 0.0;
+        for term in terms
+            .iter()
+            .filter(|t| !vocabulary.contains(t.key.as_str()))
+        {
+            penalty += match term.kind {
+                Kind::Number => NUMBER_PENALTY,
+                Kind::Name => NAME_PENALTY,
+                Kind::Content => CONTENT_PENALTY,
+            };
+            missing.push(term.key.clone());
+        }
+        for phrase in &phrases {
+            if !sequences.iter().any(|s| terms::contains_run(s, phrase)) {
+                penalty += PHRASE_PENALTY;
+                missing.push(phrase.join(" "));
+            }
+        }
+        // Candidates: the context sentences sharing most key terms, in document order on ties.
+        let mut shared: Vec<(usize, usize)> = supports
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (terms.iter().filter(|t| s.words.contains(&t.key)).count(), i))
+            .collect();
+        shared.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let candidates = shared
+            .into_iter()
+            .take(self.settings.candidates.max(1))
+            .map(|(_, i)| i)
+            .collect();
+        Claim {
+            text,
+            missing,
+            penalty,
+            candidates,
+        }
+    }
+}
+
+fn supports<'a>(context: &[&'a str]) -> Vec<Support<'a>> {
+    let mut out = Vec::new();
+    for (passage, text) in context.iter().enumerate() {
+        for (start, end) in sentences::spans(text) {
+            let sentence = &text[start..end];
+            let char_start = text[..start].chars().count();
+            out.push(Support {
+                passage,
+                text: sentence,
+                span: [char_start, char_start + sentence.chars().count()],
+                words: terms::vocabulary(sentence),
+            });
+        }
+    }
+    out
+}
+
+fn embedded_claim(claim: &Claim, question: Option<&str>) -> String {
+    match question {
+        Some(q) if terms::tokens(&claim.text).len() <= SHORT_CLAIM_WORDS => {
+            format!("{} {}", q.trim(), claim.text)
+        }
+        _ => claim.text.clone(),
+    }
+}
+
+/// The answer without its citation markers (`[2]`, `[1, 3]`): their numbers are not claims.
+fn strip_markers(answer: &str) -> String {
+    let mut out = String::with_capacity(answer.len());
+    let mut rest = answer;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find(']');
+        let is_marker = close.is_some_and(|c| {
+            let inside = &after[..c];
+            !inside.trim().is_empty()
+                && inside
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit() || ch == ',' || ch == ' ')
+        });
+        match close {
+            Some(c) if is_marker => {
+                // "costs $8 [1]." reads "costs $8."
+                out.truncate(out.trim_end().len());
+                rest = &after[c + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Cosine similarity of two normalised vectors.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_not_claims() {
+        assert_eq!(
+            strip_markers("Costs $8 [1]. Kept [2, 3] for [a] while [4"),
+            "Costs $8. Kept for [a] while [4"
+        );
+    }
+}

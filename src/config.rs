@@ -13,6 +13,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::answer_log::stats::Pricing;
 use crate::ground::GroundingSettings;
 use crate::llm::openai::OpenAiSettings;
 use crate::rag::answer::{AnswerSettings, Variant};
@@ -44,6 +45,8 @@ pub struct Settings {
     pub answer: AnswerSettings,
     /// The groundedness (hallucination) check.
     pub grounding: GroundingSettings,
+    /// Prices per 1000 tokens, for the cost estimates of /v1/stats.
+    pub pricing: Pricing,
     /// Named overrides of `answer`, chosen per query with `"variant"`.
     pub variants: BTreeMap<String, Variant>,
     /// Extra prompt templates (`NAME.toml`), next to the built-in ones.
@@ -66,6 +69,7 @@ impl Default for Settings {
             llm: OpenAiSettings::default(),
             answer: AnswerSettings::default(),
             grounding: GroundingSettings::default(),
+            pricing: Pricing::default(),
             variants: BTreeMap::new(),
             prompts_dir: None,
             cors_origins: Vec::new(),

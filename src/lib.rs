@@ -10,11 +10,14 @@
 //! - [`http`]: the JSON API (axum).
 //! - [`cli`]: one module per subcommand.
 
+pub mod answer_log;
 pub mod cli;
 pub mod config;
 pub mod ground;
 pub mod http;
+pub mod insights;
 pub mod llm;
+pub mod monitor;
 pub mod rag;
 pub mod retrieve;
 pub mod services;

@@ -4,10 +4,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 
-use cairn_ingest::pipeline::Ingestor;
-
 use crate::config::Settings;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::services;
 
 #[derive(Debug, clap::Args)]
@@ -19,21 +17,7 @@ pub struct Args {
 
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let bind = args.bind.unwrap_or(settings.bind);
-    let store = services::vector_store(settings)?;
-    let retriever = services::retriever(settings, store.clone())?;
-    let answerer = services::answerer(settings, retriever.clone())?;
-    let ingestor = Ingestor {
-        embedder: retriever.embedder.clone(),
-        bm25: retriever.bm25.clone(),
-        store: store.clone(),
-        chunker: services::chunker(settings)?,
-    };
-    let state = AppState {
-        store,
-        retriever,
-        answerer,
-        ingestor,
-    };
+    let state = services::app_state(settings)?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

@@ -33,6 +33,10 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("the vector store is unavailable")]
     StoreUnavailable(String),
+    #[error("answer {0:?} is not in the answer log")]
+    AnswerNotFound(String),
+    #[error("the answer log is unavailable: {0}")]
+    LogUnavailable(String),
     #[error("internal error")]
     Internal(String),
     /// The language model failed; the retrieved passages still go back to the client.
@@ -118,6 +122,19 @@ impl ApiError {
                 "store_unavailable",
                 "the vector store is unavailable".into(),
                 "retry later; GET /readyz reports each dependency".into(),
+            ),
+            Self::AnswerNotFound(id) => (
+                StatusCode::NOT_FOUND,
+                "answer_not_found",
+                format!("answer {id:?} is not in the answer log"),
+                "use the answer_id of a /query response, or list answers with GET /v1/answers"
+                    .into(),
+            ),
+            Self::LogUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "answer_log_unavailable",
+                "the answer log could not be written or read".into(),
+                "retry later; check the server log and the data directory's disk".into(),
             ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -257,5 +274,22 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
             }
             other => Self::InvalidJson(other.body_text()),
         }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        Self::bad_request(
+            "invalid_query_parameters",
+            r.body_text(),
+            "see /openapi.json for this route's parameters",
+        )
+    }
+}
+
+impl From<crate::answer_log::LogError> for ApiError {
+    fn from(e: crate::answer_log::LogError) -> Self {
+        tracing::error!(error = %e, "answer log");
+        Self::LogUnavailable(e.to_string())
     }
 }

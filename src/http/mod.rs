@@ -1,11 +1,13 @@
 //! The HTTP API (axum): router, shared state, one module per route group.
 
+mod answers;
 mod collections;
 mod documents;
 mod error;
 mod grounding;
 mod health;
 mod json;
+mod metrics;
 mod openapi;
 mod query;
 mod search;
@@ -29,6 +31,8 @@ pub use error::ApiError;
 
 use cairn_ingest::pipeline::Ingestor;
 
+use crate::answer_log::stats::Pricing;
+use crate::answer_log::AnswerLog;
 use crate::rag::answer::Answerer;
 use crate::retrieve::Retriever;
 
@@ -46,9 +50,13 @@ pub struct AppState {
     pub retriever: Retriever,
     pub answerer: Answerer,
     pub ingestor: Ingestor,
+    pub log: Arc<dyn AnswerLog>,
+    pub pricing: Pricing,
 }
 
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+    // Install the metrics recorder before the first request records anything.
+    crate::monitor::handle();
     Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/docs", get(openapi::page))
@@ -64,10 +72,18 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .route("/v1/collections/{name}/search", post(search::search))
         .route("/v1/collections/{name}/query", post(query::query))
         .route("/v1/grounding/check", post(grounding::check))
+        .route("/v1/answers", get(answers::list))
+        .route("/v1/answers/{id}", get(answers::get))
+        .route("/v1/answers/{id}/feedback", post(answers::feedback))
+        .route("/v1/feedback/export", get(answers::export))
+        .route("/v1/stats", get(answers::stats))
+        .route("/v1/insights", get(answers::insights))
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/v1/collections/{name}/documents",
             post(documents::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
+        .route_layer(axum::middleware::from_fn(crate::monitor::track_http))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -99,7 +115,11 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address identifies a client that rates without an X-Client-Id header.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

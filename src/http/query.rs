@@ -14,9 +14,8 @@ use super::collections::collection_name;
 use super::error::ErrorBody;
 use super::json::Json;
 use super::{validate, ApiError, AppState};
-#[allow(unused_imports)]
-use crate::rag::answer::Answer;
-use crate::rag::answer::{AnswerEvent, Question};
+use crate::monitor;
+use crate::rag::answer::{Answer, AnswerEvent, Question};
 
 pub const MAX_QUESTION_CHARS: usize = 2000;
 pub const MAX_TOP_K: usize = 20;
@@ -54,15 +53,53 @@ pub async fn query(
     let name = collection_name(&name)?;
     let question = validate(&request)?;
     // An unknown collection surfaces from retrieval as `collection_not_found`.
+    let text = question.text.clone();
     let prepared = state.answerer.prepare(&name, question).await?;
+    let record = Record {
+        state: state.clone(),
+        collection: name.to_string(),
+        question: text,
+    };
     if request.stream {
         let events = state.answerer.stream(prepared);
-        return Ok(Sse::new(sse_events(events))
+        return Ok(Sse::new(sse_events(events, record))
             .keep_alive(KeepAlive::default())
             .into_response());
     }
-    let answer = state.answerer.answer(prepared).await?;
-    Ok(axum::Json(answer).into_response())
+    match state.answerer.answer(prepared).await {
+        Ok(answer) => {
+            record.answer(&answer).await?;
+            Ok(axum::Json(answer).into_response())
+        }
+        Err(e) => {
+            monitor::answer_failed(&record.collection);
+            Err(e.into())
+        }
+    }
+}
+
+/// Where an answer is recorded: the answer log (on disk before the reply) and the metrics.
+#[derive(Clone)]
+struct Record {
+    state: AppState,
+    collection: String,
+    question: String,
+}
+
+impl Record {
+    async fn answer(&self, answer: &Answer) -> Result<(), ApiError> {
+        let (log, collection, question, logged) = (
+            self.state.log.clone(),
+            self.collection.clone(),
+            self.question.clone(),
+            answer.clone(),
+        );
+        tokio::task::spawn_blocking(move || log.append(&collection, &question, &logged))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        monitor::answer(&self.collection, answer);
+        Ok(())
+    }
 }
 
 fn validate(request: &QueryRequest) -> Result<Question, ApiError> {
@@ -81,13 +118,30 @@ fn validate(request: &QueryRequest) -> Result<Question, ApiError> {
 
 /// Answer events as SSE. When the client disconnects, axum drops this stream, which drops the
 /// receiver, which stops the generation task.
+/// The `done` answer is logged before it is sent; a failed log write is sent as an error.
 fn sse_events(
     events: tokio::sync::mpsc::Receiver<AnswerEvent>,
+    record: Record,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures::stream::unfold(events, |mut events| async move {
-        let event = events.recv().await?;
-        Some((Ok(to_sse(event)), events))
+    futures::stream::unfold((events, record), |(mut events, record)| async move {
+        let event = match events.recv().await? {
+            AnswerEvent::Done(answer) => match record.answer(&answer).await {
+                Ok(()) => to_sse(AnswerEvent::Done(answer)),
+                Err(e) => error_event(&e),
+            },
+            AnswerEvent::Error(e) => {
+                monitor::answer_failed(&record.collection);
+                to_sse(AnswerEvent::Error(e))
+            }
+            other => to_sse(other),
+        };
+        Some((Ok(event), (events, record)))
     })
+}
+
+fn error_event(error: &ApiError) -> Event {
+    let body = serde_json::to_value(error.body()).unwrap_or_default();
+    Event::default().event("error").data(body.to_string())
 }
 
 fn to_sse(event: AnswerEvent) -> Event {
@@ -101,9 +155,6 @@ fn to_sse(event: AnswerEvent) -> Event {
         AnswerEvent::Done(answer) => {
             json("done", serde_json::to_value(&*answer).unwrap_or_default())
         }
-        AnswerEvent::Error(error) => {
-            let body = ApiError::from_answer_error(&error).body();
-            json("error", serde_json::to_value(body).unwrap_or_default())
-        }
+        AnswerEvent::Error(error) => error_event(&ApiError::from_answer_error(&error)),
     }
 }

@@ -175,26 +175,8 @@ async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -
     let data = tempfile::tempdir().unwrap();
     let mut settings = settings(data.path());
     configure(&mut settings);
-    let store = services::vector_store(&settings).unwrap();
-    let ingestor = Ingestor {
-        embedder: services::embedder(&settings).unwrap(),
-        bm25: Arc::new(Bm25::new().unwrap()),
-        store: store.clone(),
-        chunker: services::chunker(&settings).unwrap(),
-    };
-    ingest(&ingestor, &[documents], "docs", false).await;
-    let retriever = Retriever {
-        embedder: ingestor.embedder.clone(),
-        bm25: ingestor.bm25.clone(),
-        store: store.clone(),
-    };
-    let answerer = services::answerer(&settings, retriever.clone()).unwrap();
-    let state = cairn::http::AppState {
-        store,
-        retriever,
-        answerer,
-        ingestor,
-    };
+    let state = services::app_state(&settings).unwrap();
+    ingest(&state.ingestor, &[documents], "docs", false).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let app = cairn::http::router(state, &[]);

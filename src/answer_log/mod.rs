@@ -1,0 +1,129 @@
+//! The answer log: every answer, with its feedback, kept durably. SQLite in the data directory
+//! by default ([`SqliteLog`]); the [`AnswerLog`] trait leaves room for a server database when
+//! several replicas share one log.
+
+mod sqlite;
+pub mod stats;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteLog;
+
+use crate::rag::answer::Answer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("answer log: {0}")]
+    Storage(String),
+}
+
+/// A thumbs-up or thumbs-down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Up,
+    Down,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Up => "up",
+            Rating::Down => "down",
+        }
+    }
+}
+
+/// Why an answer was rated down (or up with a remark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Wrong,
+    Incomplete,
+    NotGrounded,
+    IrrelevantSources,
+    Other,
+}
+
+/// One client's rating of one answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Feedback {
+    pub rating: Rating,
+    pub reason: Option<Reason>,
+    pub comment: Option<String>,
+    /// Who rated: the `X-Client-Id` header, or the client's IP address.
+    pub client: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An answer as logged: the answer object, what it answered, and its feedback.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LoggedAnswer {
+    pub collection: String,
+    pub question: String,
+    pub created_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
+    pub answer: serde_json::Value,
+    pub feedback: Vec<Feedback>,
+}
+
+/// Which answers to list; every field narrows the result.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerFilter {
+    pub collection: Option<String>,
+    pub variant: Option<String>,
+    /// Answers with at least one rating of this kind.
+    pub rating: Option<Rating>,
+    pub hallucinated: Option<bool>,
+    /// Answers created at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Answers created before this time (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// What became of a rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rated {
+    Created,
+    Replaced,
+    UnknownAnswer,
+}
+
+pub trait AnswerLog: Send + Sync {
+    /// Appends an answer; on return it is on disk.
+    fn append(&self, collection: &str, question: &str, answer: &Answer) -> Result<(), LogError>;
+    /// Records a client's rating, replacing that client's earlier one; on disk on return.
+    fn rate(&self, answer_id: &str, feedback: &Feedback) -> Result<Rated, LogError>;
+    fn get(&self, answer_id: &str) -> Result<Option<LoggedAnswer>, LogError>;
+    /// Newest first, at most `limit`, continuing after `cursor` (a page's `next_cursor`).
+    fn list(
+        &self,
+        filter: &AnswerFilter,
+        limit: usize,
+        cursor: Option<i64>,
+    ) -> Result<Page, LogError>;
+
+    /// Every answer the filter selects, newest first, a page at a time.
+    fn all(&self, filter: &AnswerFilter) -> Result<Vec<LoggedAnswer>, LogError> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.list(filter, 500, cursor)?;
+            out.extend(page.answers);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
+/// One page of answers.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Page {
+    pub answers: Vec<LoggedAnswer>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<i64>,
+}

@@ -57,7 +57,7 @@ pub fn topics(embedder: &dyn Embedder, answers: &[LoggedAnswer]) -> Result<Insig
             }
         })
         .collect();
-    topics.sort_by(|a, b| b.size.cmp(&a.size));
+    topics.sort_by_key(|t| std::cmp::Reverse(t.size));
     Ok(Insights {
         answers: answers.len(),
         topics,

@@ -292,3 +292,42 @@ async fn an_unreachable_model_is_a_502_and_not_ready() {
     );
     assert_eq!(app.get("/readyz").await.0, 503);
 }
+
+#[tokio::test]
+async fn the_llm_judge_overrules_the_lexical_check_and_its_failure_is_a_502() {
+    let (app, script) = app_with_llm(vec![
+        Step::Reply("1: yes\n2: no"),
+        Step::Status(400), // not retried: the judge's failure is reported at once
+    ])
+    .await;
+    let body = json!({
+        "context": ["Team costs $10 per user per month when billed monthly."],
+        // Sentence 1 paraphrases ("charged", "monthly plan"): the lexical check rejects it.
+        "answer": "You are charged $10 per user on the monthly plan. Team includes 99 GB.",
+        "method": "llm_judge"
+    });
+    let lexical = app
+        .post(
+            "/v1/grounding/check",
+            json!({"method": "lexical", "context": body["context"], "answer": body["answer"]}),
+        )
+        .await;
+    let lexical: serde_json::Value = lexical.json().await.unwrap();
+    assert_eq!(lexical["sentences"][0]["supported"], false, "{lexical}");
+
+    let judged: serde_json::Value = app
+        .post("/v1/grounding/check", body.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(judged["method"], "llm_judge", "{judged}");
+    assert_eq!(judged["sentences"][0]["judged"], true);
+    assert_eq!(judged["sentences"][0]["supported"], true);
+    assert_eq!(judged["sentences"][1]["supported"], false);
+    assert_eq!(judged["hallucinated"], true);
+    assert_eq!(script.calls.load(Ordering::SeqCst), 1);
+
+    let failed = app.post("/v1/grounding/check", body).await;
+    assert_eq!(failed.status(), 502);
+}

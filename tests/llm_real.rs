@@ -132,6 +132,20 @@ async fn a_real_model_answers_golden_questions_with_valid_citations() {
     // usable cited answer for well under half of 20 golden questions), so whether it cites the
     // expected source is printed, not asserted: ../shared/OFFLINE.md calls it a wiring test.
     println!("{cited_expected} of 3 answers cite their expected source");
+
+    // The LLM-judge mode reaches the real model and reports its method (verdicts that the
+    // model leaves unreadable keep the lexical ones).
+    let check = json!({
+        "context": ["Team costs $10 per user per month when billed monthly."],
+        "answer": "Team costs $10 per user per month. It includes 99 GB.",
+        "method": "llm_judge"
+    });
+    let response = app.post("/v1/grounding/check", check).await;
+    assert_eq!(response.status(), 200);
+    let judged: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(judged["method"], "llm_judge", "{judged}");
+    assert_eq!(judged["sentences"].as_array().unwrap().len(), 2);
+    println!("smollm2 as judge: {judged}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

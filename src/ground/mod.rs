@@ -5,6 +5,7 @@
 //! On HaluEval the missing terms decide almost everything; similarity breaks ties and locates
 //! the support (docs/grounding.md has the measurements).
 
+pub mod judge;
 mod terms;
 
 use std::collections::HashSet;
@@ -40,6 +41,9 @@ pub struct GroundingSettings {
     pub candidates: usize,
     /// The profile applied to cairn's own answers.
     pub answer_profile: Profile,
+    /// `lexical` (default, no LLM) or `llm_judge`: the configured chat model rules on each
+    /// sentence (needs `llm.base_url`).
+    pub method: Method,
 }
 
 impl Default for GroundingSettings {
@@ -48,8 +52,9 @@ impl Default for GroundingSettings {
             threshold: 0.03,
             lenient_threshold: -2.8,
             similarity_weight: 0.2,
-            candidates: 3,
+            candidates: 1,
             answer_profile: Profile::Strict,
+            method: Method::Lexical,
         }
     }
 }
@@ -61,6 +66,15 @@ pub enum Profile {
     #[default]
     Strict,
     Lenient,
+}
+
+/// Who decided.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    #[default]
+    Lexical,
+    LlmJudge,
 }
 
 /// How one sentence of the answer is supported.
@@ -77,6 +91,9 @@ pub struct SentenceGrounding {
     pub span: Option<[usize; 2]>,
     /// Numbers, names and words of the sentence found nowhere in the context.
     pub missing: Vec<String>,
+    /// The LLM judge's verdict, when it gave a readable one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged: Option<bool>,
 }
 
 /// The groundedness of an answer.
@@ -87,6 +104,7 @@ pub struct Grounding {
     /// True when any sentence is unsupported.
     pub hallucinated: bool,
     pub profile: Profile,
+    pub method: Method,
     pub sentences: Vec<SentenceGrounding>,
 }
 
@@ -97,6 +115,7 @@ impl Grounding {
             score: 1.0,
             hallucinated: false,
             profile,
+            method: Method::Lexical,
             sentences: Vec::new(),
         }
     }
@@ -131,6 +150,10 @@ impl Grounder {
 
     pub fn answer_profile(&self) -> Profile {
         self.settings.answer_profile
+    }
+
+    pub fn method(&self) -> Method {
+        self.settings.method
     }
 
     /// Checks `answer` against the `context` passages. The question, when known, gives short
@@ -195,6 +218,7 @@ impl Grounder {
                     source_chunk: best.map(|(i, _)| supports[i].passage + 1),
                     span: best.map(|(i, _)| supports[i].span),
                     missing: claim.missing,
+                    judged: None,
                 }
             })
             .collect();
@@ -202,6 +226,7 @@ impl Grounder {
             score: sentences.iter().map(|s| s.score).fold(1.0, f32::min),
             hallucinated: sentences.iter().any(|s| !s.supported),
             profile,
+            method: Method::Lexical,
             sentences,
         })
     }

@@ -1,13 +1,17 @@
 //! `POST /v1/grounding/check`: the groundedness check for an answer from any chatbot, against
 //! the passages it was given.
 
+use std::time::Instant;
+
 use axum::extract::State;
+use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::error::ErrorBody;
 use super::json::Json;
 use super::{validate, ApiError, AppState};
-use crate::ground::{Grounding, Profile};
+use crate::ground::judge::judge;
+use crate::ground::{Grounding, Method, Profile};
 
 pub const MAX_PASSAGES: usize = 100;
 /// All passages together, in characters (a long article fits).
@@ -27,18 +31,37 @@ pub struct CheckRequest {
     /// `strict` (default: no missing term tolerated) or `lenient` (summaries, paraphrase).
     #[serde(default)]
     pub profile: Profile,
+    /// `lexical` or `llm_judge` (needs a configured LLM); the configured method when omitted.
+    #[serde(default)]
+    pub method: Option<Method>,
 }
 
 #[utoipa::path(post, path = "/v1/grounding/check", tag = "grounding",
     request_body = CheckRequest,
-    responses((status = 200, body = Grounding), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = Grounding), (status = 400, body = ErrorBody),
+              (status = 502, body = ErrorBody, description = "the LLM judge failed"),
+              (status = 504, body = ErrorBody, description = "the LLM judge timed out")))]
 pub async fn check(
     State(state): State<AppState>,
     Json(request): Json<CheckRequest>,
-) -> Result<axum::Json<Grounding>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
+    let started = Instant::now();
     validate(&request)?;
     let grounder = state.answerer.grounder.clone();
-    let grounding = tokio::task::spawn_blocking(move || {
+    let method = request.method.unwrap_or(grounder.method());
+    let llm = match (method, &state.answerer.llm) {
+        (Method::LlmJudge, None) => {
+            return Err(ApiError::bad_request(
+                "no_llm_configured",
+                "the llm_judge method needs a language model, and none is configured",
+                "set llm.base_url (CAIRN_LLM__BASE_URL), or use \"method\": \"lexical\"",
+            ))
+        }
+        (Method::LlmJudge, Some(llm)) => Some(llm.clone()),
+        (Method::Lexical, _) => None,
+    };
+    let context = request.context.clone();
+    let mut grounding = tokio::task::spawn_blocking(move || {
         let context: Vec<&str> = request.context.iter().map(String::as_str).collect();
         grounder.check(
             &context,
@@ -50,7 +73,18 @@ pub async fn check(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(axum::Json(grounding))
+    if let Some(llm) = llm {
+        let context: Vec<&str> = context.iter().map(String::as_str).collect();
+        judge(llm.as_ref(), &context, &mut grounding)
+            .await
+            .map_err(|error| ApiError::Llm {
+                error,
+                citations: Vec::new(),
+            })?;
+    }
+    // Server-Timing (W3C): the check's own time, without the network, for benchmarks.
+    let timing = format!("ground;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
+    Ok(([("server-timing", timing)], axum::Json(grounding)))
 }
 
 fn validate(request: &CheckRequest) -> Result<(), ApiError> {

@@ -14,7 +14,8 @@ use tokio::sync::mpsc;
 use super::citations::{self, Citation};
 use super::extractive::{self, Extractive};
 use super::prompt::{PromptTemplate, Prompts};
-use crate::ground::{Grounder, Grounding};
+use crate::ground::judge::judge;
+use crate::ground::{Grounder, Grounding, Method};
 use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
 use crate::retrieve::{Hit, Mode, RetrieveError, Retriever, SearchOptions};
 
@@ -433,12 +434,21 @@ impl Answerer {
             .iter()
             .map(|h| h.chunk.payload.text.clone())
             .collect();
-        let checked = tokio::task::spawn_blocking(move || {
-            let context: Vec<&str> = passages.iter().map(String::as_str).collect();
+        let context = passages.clone();
+        let mut checked = tokio::task::spawn_blocking(move || {
+            let context: Vec<&str> = context.iter().map(String::as_str).collect();
             grounder.check(&context, &text, Some(&question), grounder.answer_profile())
         })
         .await
         .map_err(|e| EmbedError::Inference(e.to_string()))??;
+        if let (Method::LlmJudge, Some(llm)) = (self.grounder.method(), &self.llm) {
+            let context: Vec<&str> = passages.iter().map(String::as_str).collect();
+            if let Err(e) = judge(llm.as_ref(), &context, &mut checked).await {
+                // The answer stands; its grounding keeps the lexical verdicts.
+                tracing::warn!(error = %e, "the LLM judge failed; keeping the lexical check");
+                checked.method = Method::Lexical;
+            }
+        }
         Ok(checked)
     }
 }

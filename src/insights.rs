@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use cairn_ingest::embed::{EmbedError, Embedder};
+use cairn_ingest::embed::{cosine, EmbedError, Embedder};
 use serde::Serialize;
 
 use crate::answer_log::LoggedAnswer;
@@ -74,7 +74,7 @@ fn cluster(vectors: &[Vec<f32>]) -> Vec<Vec<usize>> {
     let mut distances = Vec::with_capacity(n * (n - 1) / 2);
     for i in 0..n {
         for j in i + 1..n {
-            distances.push(1.0 - dot(&vectors[i], &vectors[j]));
+            distances.push(1.0 - cosine(&vectors[i], &vectors[j]));
         }
     }
     let dendrogram = kodama::linkage(&mut distances, n, kodama::Method::Average);
@@ -109,16 +109,17 @@ fn cluster(vectors: &[Vec<f32>]) -> Vec<Vec<usize>> {
 
 /// The member with the highest total similarity to the others.
 fn medoid(members: &[usize], vectors: &[Vec<f32>]) -> usize {
-    let total = |i: usize| -> f32 { members.iter().map(|&j| dot(&vectors[i], &vectors[j])).sum() };
+    let total = |i: usize| -> f32 {
+        members
+            .iter()
+            .map(|&j| cosine(&vectors[i], &vectors[j]))
+            .sum()
+    };
     let scores: BTreeMap<usize, f32> = members.iter().map(|&i| (i, total(i))).collect();
     scores
         .into_iter()
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map_or(members[0], |(i, _)| i)
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]

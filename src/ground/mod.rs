@@ -11,7 +11,7 @@ mod terms;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use cairn_ingest::embed::{EmbedError, Embedder};
+use cairn_ingest::embed::{cosine, EmbedError, Embedder};
 use serde::{Deserialize, Serialize};
 
 use crate::rag::sentences;
@@ -215,7 +215,7 @@ impl Grounder {
                     .iter()
                     .filter_map(|i| {
                         let at = wanted.binary_search(i).ok()?;
-                        Some((*i, dot(vector, &support_vectors[at])))
+                        Some((*i, cosine(vector, &support_vectors[at])))
                     })
                     .max_by(|a, b| a.1.total_cmp(&b.1));
                 let similarity = best.map_or(0.0, |(_, s)| s);
@@ -344,11 +344,6 @@ fn strip_markers(answer: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Cosine similarity of two normalised vectors.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]

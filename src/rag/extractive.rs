@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use cairn_ingest::embed::{EmbedError, Embedder};
+use cairn_ingest::embed::{cosine, EmbedError, Embedder};
 
 use super::sentences;
 use crate::retrieve::Hit;
@@ -52,7 +52,7 @@ impl Extractive {
             .ok_or_else(|| EmbedError::Inference("no vectors".into()))?;
         let q_words = sentences::content_words(question);
         for (c, v) in candidates.iter_mut().zip(rest) {
-            c.score = dot(q, v) + LEXICAL_WEIGHT * overlap(&q_words, &c.text);
+            c.score = cosine(q, v) + LEXICAL_WEIGHT * overlap(&q_words, &c.text);
         }
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
         let best = candidates[0].score;
@@ -105,8 +105,4 @@ fn overlap(question: &[String], sentence: &str) -> f32 {
         sentences::content_words(sentence).into_iter().collect();
     let found = question.iter().filter(|w| words.contains(*w)).count();
     found as f32 / question.len() as f32
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

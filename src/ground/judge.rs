@@ -13,7 +13,7 @@ it does not (for example `1: yes`). Judge only by the context. Reply with nothin
 /// Re-judges every sentence of `grounding` with `llm`.
 pub async fn judge(
     llm: &dyn ChatModel,
-    context: &[&str],
+    context: &[String],
     grounding: &mut Grounding,
 ) -> Result<(), LlmError> {
     grounding.method = Method::LlmJudge;

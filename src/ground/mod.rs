@@ -166,11 +166,27 @@ impl Grounder {
         self.settings.method
     }
 
+    /// [`check`](Self::check) on the blocking pool: it runs the embedding model.
+    pub async fn check_blocking(
+        &self,
+        context: Arc<[String]>,
+        answer: String,
+        question: Option<String>,
+        profile: Profile,
+    ) -> Result<Grounding, EmbedError> {
+        let grounder = self.clone();
+        tokio::task::spawn_blocking(move || {
+            grounder.check(&context, &answer, question.as_deref(), profile)
+        })
+        .await
+        .map_err(|e| EmbedError::Inference(e.to_string()))?
+    }
+
     /// Checks `answer` against the `context` passages. The question, when known, gives short
     /// answers their meaning.
     pub fn check(
         &self,
-        context: &[&str],
+        context: &[String],
         answer: &str,
         question: Option<&str>,
         profile: Profile,
@@ -289,7 +305,7 @@ impl Grounder {
     }
 }
 
-fn supports<'a>(context: &[&'a str]) -> Vec<Support<'a>> {
+fn supports(context: &[String]) -> Vec<Support<'_>> {
     let mut out = Vec::new();
     for (passage, text) in context.iter().enumerate() {
         for (start, end) in sentences::spans(text) {

@@ -1,6 +1,7 @@
 //! `POST /v1/grounding/check`: the groundedness check for an answer from any chatbot, against
 //! the passages it was given.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
@@ -60,21 +61,17 @@ pub async fn check(
         (Method::LlmJudge, Some(llm)) => Some(llm.clone()),
         (Method::Lexical, _) => None,
     };
-    let context = request.context.clone();
-    let mut grounding = tokio::task::spawn_blocking(move || {
-        let context: Vec<&str> = request.context.iter().map(String::as_str).collect();
-        grounder.check(
-            &context,
-            &request.answer,
-            request.question.as_deref(),
+    let context: Arc<[String]> = request.context.into();
+    let mut grounding = grounder
+        .check_blocking(
+            context.clone(),
+            request.answer,
+            request.question,
             request.profile,
         )
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Some(llm) = llm {
-        let context: Vec<&str> = context.iter().map(String::as_str).collect();
         judge(llm.as_ref(), &context, &mut grounding)
             .await
             .map_err(|error| ApiError::Llm {

@@ -427,22 +427,18 @@ impl Answerer {
 
     /// The answer checked against every retrieved passage (numbered as in the prompt).
     async fn ground(&self, p: &Prepared, text: &str) -> Result<Grounding, AnswerError> {
-        let (grounder, question, text) =
-            (self.grounder.clone(), p.question.clone(), text.to_owned());
-        let passages: Vec<String> = p
+        let context: Arc<[String]> = p
             .hits
             .iter()
             .map(|h| h.chunk.payload.text.clone())
             .collect();
-        let context = passages.clone();
-        let mut checked = tokio::task::spawn_blocking(move || {
-            let context: Vec<&str> = context.iter().map(String::as_str).collect();
-            grounder.check(&context, &text, Some(&question), grounder.answer_profile())
-        })
-        .await
-        .map_err(|e| EmbedError::Inference(e.to_string()))??;
+        let profile = self.grounder.answer_profile();
+        let question = Some(p.question.clone());
+        let mut checked = self
+            .grounder
+            .check_blocking(context.clone(), text.to_owned(), question, profile)
+            .await?;
         if let (Method::LlmJudge, Some(llm)) = (self.grounder.method(), &self.llm) {
-            let context: Vec<&str> = passages.iter().map(String::as_str).collect();
             if let Err(e) = judge(llm.as_ref(), &context, &mut checked).await {
                 // The answer stands; its grounding keeps the lexical verdicts.
                 tracing::warn!(error = %e, "the LLM judge failed; keeping the lexical check");

@@ -47,12 +47,7 @@ pub fn topics(embedder: &dyn Embedder, answers: &[LoggedAnswer]) -> Result<Insig
                 answer_ids: members
                     .iter()
                     .take(EXAMPLES)
-                    .map(|&i| {
-                        answers[i].answer["answer_id"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned()
-                    })
+                    .map(|&i| answers[i].answer_id().to_owned())
                     .collect(),
             }
         })

@@ -68,6 +68,12 @@ pub struct LoggedAnswer {
     pub feedback: Vec<Feedback>,
 }
 
+impl LoggedAnswer {
+    pub fn answer_id(&self) -> &str {
+        self.answer["answer_id"].as_str().unwrap_or_default()
+    }
+}
+
 /// Which answers to list; every field narrows the result.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,7 @@
 //! The answer log over HTTP: feedback, answers by id and by page, the export of rated answers,
 //! statistics and insights.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, State};
@@ -193,7 +194,7 @@ pub async fn export(
             .filter(|f| wanted.is_none_or(|r| r == f.rating))
         {
             let row = ExportRow {
-                answer_id: a.answer["answer_id"].as_str().unwrap_or_default(),
+                answer_id: a.answer_id(),
                 collection: &a.collection,
                 question: &a.question,
                 answer: a.answer["answer"].as_str().unwrap_or_default(),
@@ -257,12 +258,11 @@ pub async fn insights(
         ..filter
     };
     let found = tokio::task::spawn_blocking(move || -> Result<Insights, ApiError> {
+        // Rated down or hallucinated: the union of two filters, each answer once.
         let mut answers = log.list(&down, INSIGHT_ANSWERS, None)?.answers;
+        let mut seen: HashSet<String> = answers.iter().map(|a| a.answer_id().to_owned()).collect();
         for a in log.list(&flagged, INSIGHT_ANSWERS, None)?.answers {
-            if !answers
-                .iter()
-                .any(|b| b.answer["answer_id"] == a.answer["answer_id"])
-            {
+            if seen.insert(a.answer_id().to_owned()) {
                 answers.push(a);
             }
         }
@@ -274,7 +274,7 @@ pub async fn insights(
 }
 
 /// Runs a log call off the async workers (SQLite waits for the disk).
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, crate::answer_log::LogError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)

@@ -10,6 +10,7 @@ use cairn_ingest::store::SourceFilter;
 use futures::Stream;
 use serde::Deserialize;
 
+use super::answers;
 use super::collections::collection_name;
 use super::error::ErrorBody;
 use super::json::Json;
@@ -94,9 +95,7 @@ impl Record {
             self.question.clone(),
             answer.clone(),
         );
-        tokio::task::spawn_blocking(move || log.append(&collection, &question, &logged))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        answers::blocking(move || log.append(&collection, &question, &logged)).await?;
         monitor::answer(&self.collection, answer);
         Ok(())
     }

@@ -87,12 +87,7 @@ async fn an_extractive_answer_cites_its_golden_source() {
         answer["answer"].as_str().unwrap().contains("$10"),
         "{answer}"
     );
-    let sources: Vec<&str> = answer["citations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["source"].as_str().unwrap())
-        .collect();
+    let sources = common::cited_sources(&answer);
     assert!(sources.contains(&"faq.jsonl"), "{sources:?}");
     for n in answer["citations"]
         .as_array()

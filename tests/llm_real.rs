@@ -113,12 +113,7 @@ async fn a_real_model_answers_golden_questions_with_valid_citations() {
         assert!(answer["usage"]["prompt_tokens"].as_u64().unwrap() > 100);
         assert!(answer["usage"]["completion_tokens"].as_u64().unwrap() > 0);
         assert!(answer["latency_ms"]["generate"].as_f64().unwrap() > 0.0);
-        let sources: Vec<&str> = answer["citations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["source"].as_str().unwrap())
-            .collect();
+        let sources = common::cited_sources(&answer);
         // Whatever the model wrote, every citation points at one of the 5 passages it was given.
         for c in answer["citations"].as_array().unwrap() {
             assert!((1..=5).contains(&c["n"].as_u64().unwrap()), "{answer}");

@@ -192,6 +192,16 @@ async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -
     }
 }
 
+/// The sources of an answer's citations, in order.
+pub fn cited_sources(answer: &serde_json::Value) -> Vec<&str> {
+    answer["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["source"].as_str().unwrap())
+        .collect()
+}
+
 /// Reads a Server-Sent Events body into (event, data) pairs.
 pub fn sse_events(body: &str) -> Vec<(String, serde_json::Value)> {
     body.split("\n\n")

@@ -9,6 +9,7 @@ usage: bench/answers.py --data-dir DIR --collection NAME --golden FILE [--varian
 Starts `target/release/cairn serve` on a free port for the run (or use --url of a running one).
 """
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -34,19 +35,29 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(data_dir):
+@contextlib.contextmanager
+def serving(data_dir, url=None):
+    """The URL of `url` when given, or of `cairn serve` started on a free port for the block."""
+    if url:
+        yield url
+        return
     port = free_port()
     proc = subprocess.Popen([str(ROOT / "target/release/cairn"), "--data-dir", data_dir, "serve",
                              "--bind", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    sys.exit("cairn serve did not start")
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            sys.exit("cairn serve did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def main():
@@ -58,8 +69,7 @@ def main():
     p.add_argument("--variant")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args()
-    proc, url = (None, args.url) if args.url else start_server(args.data_dir)
-    try:
+    with serving(args.data_dir, args.url) as url:
         rows = [json.loads(l) for l in open(args.golden) if l.strip()]
         answerable = [r for r in rows if r.get("expected_source")]
         unanswerable = [r for r in rows if not r.get("expected_source")]
@@ -105,10 +115,6 @@ def main():
         if unanswerable:
             print(f"abstention unanswerable that abstained {abstained / len(unanswerable):.3f} "
                   f"({abstained}/{len(unanswerable)})")
-    finally:
-        if proc:
-            proc.terminate()
-            proc.wait()
 
 
 if __name__ == "__main__":

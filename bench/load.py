@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from answers import start_server, post  # noqa: E402
+from answers import post, serving  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,8 +48,7 @@ def main():
     p.add_argument("--requests", type=int, default=120)
     args = p.parse_args()
     questions = [json.loads(l)["question"] for l in open(args.questions) if l.strip()]
-    proc, url = start_server(args.data_dir)
-    try:
+    with serving(args.data_dir) as url:
         info = json.load(urllib.request.urlopen(f"{url}/v1/collections/{args.collection}"))
         print(f"collection {args.collection}: {info['points']} chunks")
         base = f"/v1/collections/{args.collection}"
@@ -66,9 +65,6 @@ def main():
                     bare = f"{statistics.median(inner):.1f}"
                 print(f"{name:8} {clients:7} {pct(times, 50):8.1f} {pct(times, 95):8.1f} "
                       f"{pct(times, 99):8.1f} {len(times) / wall:7.1f} {bare:>17}")
-    finally:
-        proc.terminate()
-        proc.wait()
 
 
 if __name__ == "__main__":

@@ -71,8 +71,8 @@ def main():
     args = p.parse_args()
     with serving(args.data_dir, args.url) as url:
         rows = [json.loads(l) for l in open(args.golden) if l.strip()]
-        answerable = [r for r in rows if r.get("expected_source")]
-        unanswerable = [r for r in rows if not r.get("expected_source")]
+        answerable = [r for r in rows if r.get("expected_sources")]
+        unanswerable = [r for r in rows if not r.get("expected_sources")]
         h1 = h5 = rr = recall = wrong_abstain = cites = 0.0
         model = None
         for r in answerable:
@@ -87,7 +87,7 @@ def main():
             s = post(f"{url}/v1/collections/{args.collection}/search",
                      {"query": r["question"], "top_k": 5})
             sources = [x["source"] for x in s["results"]]
-            rank = next((i + 1 for i, x in enumerate(sources) if x == r["expected_source"]), None)
+            rank = next((i + 1 for i, x in enumerate(sources) if x in r["expected_sources"]), None)
             h1 += rank == 1
             h5 += rank is not None
             rr += 1 / rank if rank else 0
@@ -95,7 +95,7 @@ def main():
             found = sum(k.lower() in a["answer"].lower() for k in kws)
             recall += found / len(kws) if kws else 1
             wrong_abstain += a["abstained"]
-            cites += any(c["source"] == r["expected_source"] for c in a["citations"])
+            cites += any(c["source"] in r["expected_sources"] for c in a["citations"])
             if args.verbose and (a["abstained"] or (kws and found < len(kws))):
                 print(f"  {r['id']} abstained={a['abstained']} {a.get('abstain_reason')} "
                       f"keywords {found}/{len(kws)}: {a['answer'][:140]!r}")

@@ -33,7 +33,7 @@ def main():
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args()
     golden = [json.loads(l) for l in open(args.golden) if l.strip()]
-    golden = [g for g in golden if g.get("expected_source")]
+    golden = [g for g in golden if g.get("expected_sources")]
     print(f"{len(golden)} answerable questions from {args.golden}")
     # Two halves by id parity show how much the figures move between question samples.
     print(f"{'mode':8} {'split':9} {'n':>3} {'hit@1':>6} {'hit@5':>6} {'MRR':>6}")
@@ -41,7 +41,7 @@ def main():
         ranks = {}
         for g in golden:
             sources = search(args, mode, g["question"], 10)
-            rank = next((i + 1 for i, s in enumerate(sources) if s == g["expected_source"]), None)
+            rank = next((i + 1 for i, s in enumerate(sources) if s in g["expected_sources"]), None)
             ranks[g["id"]] = rank
             if args.verbose and (rank is None or rank > 5):
                 print(f"  miss {g['id']} rank={rank} {g['question']!r} -> {sources[:5]}")

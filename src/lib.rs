@@ -2,17 +2,28 @@
 //! shared domain, embedder, vector store and ingest pipeline live in `cairn-ingest`.
 //!
 //! - [`config`]: one typed [`config::Settings`]: defaults < `cairn.toml` < `CAIRN_*` env < flags.
-//! - [`services`]: builds the embedder, chunker and vector store from the settings.
+//! - [`app`]: the application core, [`app::Cairn`]: every use case, called by HTTP, CLI and eval.
+//! - [`services`]: builds the embedder, chunker, vector store, answerer and answer log.
+//! - [`blocking`]: the one way blocking work (model, SQLite) leaves the async workers.
+//! - [`text`]: sentences, citation markers, stopwords, names (shared by `rag` and `ground`).
 //! - [`retrieve`]: dense, keyword and hybrid (rank-fused) search.
-//! - [`telemetry`]: the tracing subscriber.
 //! - [`llm`]: the ChatModel seam and the OpenAI-compatible client.
 //! - [`rag`]: prompts, the extractive answerer, citations and the answer flow.
-//! - [`http`]: the JSON API (axum).
+//! - [`ground`]: the groundedness (hallucination) check, lexical or LLM-judged.
+//! - [`answer_log`]: the typed answer + feedback log (SQLite) and its statistics.
+//! - [`insights`]: recurring topics among answers that went wrong.
+//! - [`eval`]: datasets, evaluation metrics, statistics, stored runs and reports.
+//! - [`monitor`]: Prometheus metrics.
+//! - [`telemetry`]: the tracing subscriber.
+//! - [`http`]: the JSON API (axum): thin handlers over the core.
 //! - [`cli`]: one module per subcommand.
 
 pub mod answer_log;
+pub mod app;
+pub mod blocking;
 pub mod cli;
 pub mod config;
+pub mod eval;
 pub mod ground;
 pub mod http;
 pub mod insights;
@@ -22,3 +33,4 @@ pub mod rag;
 pub mod retrieve;
 pub mod services;
 pub mod telemetry;
+pub mod text;

@@ -67,13 +67,7 @@ fn describe() {
 /// Records one answer: its stage times, outcome, grounding and tokens.
 pub fn answer(collection: &str, answer: &Answer) {
     let l = &answer.latency_ms;
-    for (stage, ms) in [
-        ("embed", l.embed),
-        ("retrieve", l.retrieve),
-        ("generate", l.generate),
-        ("ground", l.ground),
-        ("total", l.total),
-    ] {
+    for (stage, ms) in l.stages() {
         histogram!("cairn_stage_duration_seconds", "stage" => stage).record(ms / 1000.0);
     }
     let outcome = if answer.abstained {

@@ -74,8 +74,8 @@ pub enum RetrieveError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Embed(#[from] EmbedError),
-    #[error("retrieval task failed: {0}")]
-    Task(String),
+    #[error(transparent)]
+    Task(#[from] crate::blocking::Panicked),
 }
 
 #[derive(Clone)]
@@ -160,9 +160,7 @@ impl Retriever {
     async fn embed(&self, text: &str) -> Result<Vec<f32>, RetrieveError> {
         let embedder = self.embedder.clone();
         let text = text.to_owned();
-        let mut vectors = tokio::task::spawn_blocking(move || embedder.embed(&[text]))
-            .await
-            .map_err(|e| RetrieveError::Task(e.to_string()))??;
+        let mut vectors = crate::blocking::run(move || embedder.embed(&[text])).await??;
         Ok(vectors.pop().unwrap_or_default())
     }
 }

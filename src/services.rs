@@ -11,7 +11,6 @@ use cairn_ingest::store::{EdgeStore, ServerStore, VectorStore};
 use crate::answer_log::{AnswerLog, SqliteLog};
 use crate::config::Settings;
 use crate::ground::Grounder;
-use crate::http::AppState;
 use crate::llm::openai::OpenAiChat;
 use crate::llm::ChatModel;
 use crate::rag::answer::Answerer;
@@ -102,25 +101,4 @@ pub fn grounder(settings: &Settings, embedder: Arc<dyn Embedder>) -> Grounder {
 /// The answer log: SQLite in the data directory.
 pub fn answer_log(settings: &Settings) -> anyhow::Result<Arc<dyn AnswerLog>> {
     Ok(Arc::new(SqliteLog::open(&settings.data_dir)?))
-}
-
-/// Everything the HTTP API needs, sharing one embedder and one store.
-pub fn app_state(settings: &Settings) -> anyhow::Result<AppState> {
-    let store = vector_store(settings)?;
-    let retriever = retriever(settings, store.clone())?;
-    let answerer = answerer(settings, retriever.clone())?;
-    let ingestor = Ingestor {
-        embedder: retriever.embedder.clone(),
-        bm25: retriever.bm25.clone(),
-        store: store.clone(),
-        chunker: chunker(settings)?,
-    };
-    Ok(AppState {
-        store,
-        retriever,
-        answerer,
-        ingestor,
-        log: answer_log(settings)?,
-        pricing: settings.pricing.clone(),
-    })
 }

@@ -292,3 +292,76 @@ async fn uploaded_documents_go_through_the_ingest_pipeline() {
         .unwrap();
     assert_eq!(empty.status(), 400);
 }
+
+#[tokio::test]
+async fn every_route_and_error_code_is_documented_and_every_error_is_json() {
+    let app = common::spawn_app_with_faq(|_| {}).await;
+    let (_, doc) = app.get("/openapi.json").await;
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/collections",
+        "/v1/collections/{name}",
+        "/v1/collections/{name}/documents",
+        "/v1/collections/{name}/search",
+        "/v1/collections/{name}/query",
+        "/v1/grounding/check",
+        "/v1/answers",
+        "/v1/answers/{id}",
+        "/v1/answers/{id}/feedback",
+        "/v1/feedback/export",
+        "/v1/stats",
+        "/v1/insights",
+        "/v1/datasets",
+        "/v1/datasets/{name}",
+        "/v1/datasets/{name}/export",
+        "/v1/datasets/{name}/items",
+        "/v1/evals",
+        "/v1/evals/{id}",
+    ] {
+        assert!(
+            paths.iter().any(|p| *p == path),
+            "{path} missing from /openapi.json"
+        );
+    }
+    // Constraints are in the schemas.
+    let query = &doc["components"]["schemas"]["QueryRequest"]["properties"];
+    assert_eq!(query["question"]["maxLength"], 2000);
+    assert_eq!(query["top_k"]["maximum"], 20);
+    // The error table: in the document and in docs/api.md, each code once.
+    let codes = doc["x-error-codes"].as_array().unwrap();
+    let api_md = std::fs::read_to_string(common::repo().join("docs/api.md")).unwrap();
+    for c in codes {
+        let code = c["code"].as_str().unwrap();
+        assert!(
+            api_md.contains(&format!("| `{code}` | {} |", c["status"])),
+            "{code} missing from docs/api.md"
+        );
+    }
+    let enum_codes = &doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"];
+    assert_eq!(enum_codes.as_array().unwrap().len(), codes.len());
+
+    // Extractor rejections use the error shape too: a bad multipart boundary, a wrong method.
+    let upload = app
+        .http
+        .post(format!("{}/v1/collections/docs/documents", app.url))
+        .header("content-type", "multipart/form-data")
+        .body("no boundary")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 400);
+    let body: serde_json::Value = upload.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_upload");
+    let wrong = app
+        .http
+        .patch(format!("{}/v1/stats", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 405);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}

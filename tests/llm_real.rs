@@ -92,7 +92,7 @@ fn golden_questions(n: usize) -> Vec<(String, String)> {
         .filter_map(|r| {
             Some((
                 r["question"].as_str()?.into(),
-                r["expected_source"].as_str()?.into(),
+                r["expected_sources"][0].as_str()?.into(),
             ))
         })
         .take(n)

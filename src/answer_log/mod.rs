@@ -63,20 +63,20 @@ pub struct LoggedAnswer {
     pub collection: String,
     pub question: String,
     pub created_at: DateTime<Utc>,
-    #[schema(value_type = Object)]
-    pub answer: serde_json::Value,
+    pub answer: Answer,
     pub feedback: Vec<Feedback>,
 }
 
 impl LoggedAnswer {
     pub fn answer_id(&self) -> &str {
-        self.answer["answer_id"].as_str().unwrap_or_default()
+        &self.answer.answer_id
     }
 }
 
 /// Which answers to list; every field narrows the result.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AnswerFilter {
     pub collection: Option<String>,
     pub variant: Option<String>,

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{LoggedAnswer, Rating};
+use crate::llm::Usage;
+use crate::rag::answer::Latency;
 
 /// Prices of the configured model, per 1000 tokens, for the cost estimate.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -63,13 +65,20 @@ pub struct Cost {
     pub currency: String,
 }
 
+impl Pricing {
+    /// What `prompt` and `completion` tokens cost.
+    pub fn cost(&self, prompt: u32, completion: u32) -> f64 {
+        f64::from(prompt) / 1000.0 * self.prompt_per_1k
+            + f64::from(completion) / 1000.0 * self.completion_per_1k
+    }
+}
+
 pub fn compute(answers: &[LoggedAnswer], pricing: &Pricing) -> Stats {
     let n = answers.len();
-    let flag = |a: &LoggedAnswer, key: &str| a.answer[key].as_bool().unwrap_or(false);
-    let abstained = answers.iter().filter(|a| flag(a, "abstained")).count();
+    let abstained = answers.iter().filter(|a| a.answer.abstained).count();
     let hallucinated = answers
         .iter()
-        .filter(|a| !flag(a, "abstained") && a.answer["grounding"]["hallucinated"] == true)
+        .filter(|a| !a.answer.abstained && a.answer.grounding.hallucinated)
         .count();
     let ratings: Vec<Rating> = answers
         .iter()
@@ -79,24 +88,31 @@ pub fn compute(answers: &[LoggedAnswer], pricing: &Pricing) -> Stats {
     let down = ratings.len() - up;
 
     let mut latency = BTreeMap::new();
-    for stage in ["embed", "retrieve", "generate", "ground", "total"] {
+    for (i, stage) in Latency::STAGES.iter().enumerate() {
         let mut values: Vec<f64> = answers
             .iter()
-            .filter_map(|a| a.answer["latency_ms"][stage].as_f64())
+            .map(|a| a.answer.latency_ms.stages()[i].1)
             .collect();
         if let Some(p) = percentiles(&mut values) {
-            latency.insert(stage.to_owned(), p);
+            latency.insert((*stage).to_owned(), p);
         }
     }
-    let tokens = |kind: &str| -> u64 {
+    let tokens = |kind: fn(&Usage) -> u32| -> u64 {
         answers
             .iter()
-            .filter_map(|a| a.answer["usage"][kind].as_u64())
+            .map(|a| u64::from(kind(&a.answer.usage)))
             .sum()
     };
-    let (prompt, completion) = (tokens("prompt_tokens"), tokens("completion_tokens"));
-    let total_cost = prompt as f64 / 1000.0 * pricing.prompt_per_1k
-        + completion as f64 / 1000.0 * pricing.completion_per_1k;
+    let (prompt, completion) = (tokens(|u| u.prompt_tokens), tokens(|u| u.completion_tokens));
+    let total_cost: f64 = answers
+        .iter()
+        .map(|a| {
+            pricing.cost(
+                a.answer.usage.prompt_tokens,
+                a.answer.usage.completion_tokens,
+            )
+        })
+        .sum();
     let mut per_day = BTreeMap::new();
     for a in answers {
         *per_day

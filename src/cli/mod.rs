@@ -1,6 +1,8 @@
 //! The `cairn` command line: global options and one module per subcommand.
 
 mod collections;
+mod datasets;
+mod eval;
 mod ingest;
 mod search;
 mod serve;
@@ -35,6 +37,10 @@ pub enum Command {
     Collections(collections::Args),
     /// Serve the HTTP API
     Serve(serve::Args),
+    /// List, import or export evaluation datasets (golden sets)
+    Datasets(datasets::Args),
+    /// Evaluate a collection on a dataset, comparing variants with intervals and p-values
+    Eval(eval::Args),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -48,5 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => search::run(&settings, args).await,
         Command::Collections(args) => collections::run(&settings, args).await,
         Command::Serve(args) => serve::run(&settings, args).await,
+        Command::Datasets(args) => datasets::run(&settings, args).await,
+        Command::Eval(args) => eval::run(&settings, args).await,
     }
 }

@@ -6,7 +6,6 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::http;
-use crate::services;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,13 +16,13 @@ pub struct Args {
 
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let bind = args.bind.unwrap_or(settings.bind);
-    let state = services::app_state(settings)?;
+    let app = crate::app::Cairn::build(settings)?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(settings = %settings.redacted(), "settings");
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    let app = http::router(state, &settings.cors_origins);
+    let app = http::router(app, &settings.cors_origins);
     http::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

@@ -48,6 +48,7 @@ pub async fn judge(
         ],
         max_tokens: 8 * claims.len() as u32 + 16,
         temperature: 0.0,
+        model: None,
     };
     let reply = llm.complete(&request).await?.text;
     let verdicts = verdicts(&reply, claims.len());

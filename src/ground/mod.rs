@@ -14,7 +14,9 @@ use std::sync::Arc;
 use cairn_ingest::embed::{cosine, EmbedError, Embedder};
 use serde::{Deserialize, Serialize};
 
-use crate::rag::sentences;
+use crate::llm::{ChatModel, LlmError};
+use crate::text::{markers, sentences};
+use judge::judge;
 use terms::Kind;
 
 /// What each kind of missing term costs a sentence's score (tuned on HaluEval's tuning split).
@@ -88,7 +90,7 @@ pub enum Method {
 }
 
 /// How one sentence of the answer is supported.
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct SentenceGrounding {
     /// The sentence, without its `[n]` markers.
     pub text: String,
@@ -107,7 +109,7 @@ pub struct SentenceGrounding {
 }
 
 /// The groundedness of an answer.
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Grounding {
     /// The lowest sentence score (1 when there is nothing to check).
     pub score: f32,
@@ -129,6 +131,30 @@ impl Grounding {
             sentences: Vec::new(),
         }
     }
+}
+
+/// What to check: an answer, the passages it was given (its `[n]` count from 1 here), and the
+/// question, which gives a short answer its meaning.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub context: Arc<[String]>,
+    pub answer: String,
+    pub question: Option<String>,
+    pub profile: Profile,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GroundError {
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Panicked(#[from] crate::blocking::Panicked),
+    #[error("the LLM judge failed: {error}")]
+    Judge {
+        error: LlmError,
+        /// The lexical verdicts, which stand when the judge cannot rule.
+        lexical: Box<Grounding>,
+    },
 }
 
 #[derive(Clone)]
@@ -166,20 +192,38 @@ impl Grounder {
         self.settings.method
     }
 
-    /// [`check`](Self::check) on the blocking pool: it runs the embedding model.
-    pub async fn check_blocking(
+    /// The whole check: [`check`](Self::check) on the blocking pool (it runs the embedding
+    /// model), then, with `Method::LlmJudge` and a model, the judge. When the judge fails the
+    /// error carries the lexical verdicts, so each caller picks its own policy.
+    pub async fn verify(
         &self,
-        context: Arc<[String]>,
-        answer: String,
-        question: Option<String>,
-        profile: Profile,
-    ) -> Result<Grounding, EmbedError> {
+        request: Check,
+        method: Method,
+        llm: Option<&Arc<dyn ChatModel>>,
+    ) -> Result<Grounding, GroundError> {
         let grounder = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let context = request.context.clone();
+        let lexical = crate::blocking::run(move || {
+            let Check {
+                context,
+                answer,
+                question,
+                profile,
+            } = request;
             grounder.check(&context, &answer, question.as_deref(), profile)
         })
-        .await
-        .map_err(|e| EmbedError::Inference(e.to_string()))?
+        .await??;
+        let (Method::LlmJudge, Some(llm)) = (method, llm) else {
+            return Ok(lexical);
+        };
+        let mut judged = lexical.clone();
+        match judge(llm.as_ref(), &context, &mut judged).await {
+            Ok(()) => Ok(judged),
+            Err(error) => Err(GroundError::Judge {
+                error,
+                lexical: Box::new(lexical),
+            }),
+        }
     }
 
     /// Checks `answer` against the `context` passages. The question, when known, gives short
@@ -197,7 +241,7 @@ impl Grounder {
             .flat_map(|s| s.words.iter().map(String::as_str))
             .collect();
         let sequences: Vec<Vec<String>> = context.iter().map(|p| terms::sequence(p)).collect();
-        let claims: Vec<Claim> = sentences::split(&strip_markers(answer))
+        let claims: Vec<Claim> = sentences::split(&markers::strip(answer))
             .into_iter()
             .filter(|s| s.chars().any(char::is_alphanumeric))
             .map(|s| self.claim(s, &supports, &vocabulary, &sequences))
@@ -328,49 +372,5 @@ fn embedded_claim(claim: &Claim, question: Option<&str>) -> String {
             format!("{} {}", q.trim(), claim.text)
         }
         _ => claim.text.clone(),
-    }
-}
-
-/// The answer without its citation markers (`[2]`, `[1, 3]`): their numbers are not claims.
-fn strip_markers(answer: &str) -> String {
-    let mut out = String::with_capacity(answer.len());
-    let mut rest = answer;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after.find(']');
-        let is_marker = close.is_some_and(|c| {
-            let inside = &after[..c];
-            !inside.trim().is_empty()
-                && inside
-                    .chars()
-                    .all(|ch| ch.is_ascii_digit() || ch == ',' || ch == ' ')
-        });
-        match close {
-            Some(c) if is_marker => {
-                // "costs $8 [1]." reads "costs $8."
-                out.truncate(out.trim_end().len());
-                rest = &after[c + 1..];
-            }
-            _ => {
-                out.push('[');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markers_are_not_claims() {
-        assert_eq!(
-            strip_markers("Costs $8 [1]. Kept [2, 3] for [a] while [4"),
-            "Costs $8. Kept for [a] while [4"
-        );
     }
 }

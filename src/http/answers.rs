@@ -1,27 +1,23 @@
 //! The answer log over HTTP: feedback, answers by id and by page, the export of rated answers,
 //! statistics and insights.
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::error::ErrorBody;
-use super::json::{Json, Query};
+use super::error::{Code, ErrorBody};
+use super::json::{Json, Path, Query};
 use super::{ApiError, AppState};
-use crate::answer_log::stats::{self, Stats};
-use crate::answer_log::{AnswerFilter, Feedback, LoggedAnswer, Page, Rated, Rating, Reason};
-use crate::insights::{self, Insights};
-use crate::monitor;
+use crate::answer_log::stats::Stats;
+use crate::answer_log::{AnswerFilter, Feedback, LoggedAnswer, Page, Rating, Reason};
+use crate::insights::Insights;
 
 pub const MAX_COMMENT_CHARS: usize = 2000;
 pub const MAX_PAGE: usize = 200;
-/// Insights look at this many of the newest answers that went wrong.
-const INSIGHT_ANSWERS: usize = 1000;
 
 /// A rating: only `rating` is required.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -31,6 +27,7 @@ pub struct FeedbackRequest {
     #[serde(default)]
     pub reason: Option<Reason>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
 }
 
@@ -51,7 +48,7 @@ pub struct FeedbackResponse {
     responses((status = 201, body = FeedbackResponse), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn feedback(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(id): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -61,11 +58,9 @@ pub async fn feedback(
     if let Some(c) = &comment {
         let chars = c.chars().count();
         if chars > MAX_COMMENT_CHARS {
-            return Err(ApiError::bad_request(
-                "comment_too_long",
-                format!("comment has {chars} characters; the limit is {MAX_COMMENT_CHARS}"),
-                "shorten the comment",
-            ));
+            return Err(ApiError::new(Code::CommentTooLong).message(format!(
+                "comment has {chars} characters; the limit is {MAX_COMMENT_CHARS}"
+            )));
         }
     }
     let client = headers
@@ -81,14 +76,7 @@ pub async fn feedback(
         client,
         created_at: Utc::now(),
     };
-    let (log, id_for_log, stored) = (state.log.clone(), id.clone(), feedback.clone());
-    let rated = blocking(move || log.rate(&id_for_log, &stored)).await?;
-    let replaced = match rated {
-        Rated::UnknownAnswer => return Err(ApiError::AnswerNotFound(id)),
-        Rated::Created => false,
-        Rated::Replaced => true,
-    };
-    monitor::feedback(feedback.rating);
+    let replaced = app.rate(&id, feedback.clone()).await?;
     let body = FeedbackResponse {
         answer_id: id,
         replaced,
@@ -102,19 +90,16 @@ pub async fn feedback(
     params(("id" = String, Path, description = "answer_id")),
     responses((status = 200, body = LoggedAnswer), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<LoggedAnswer>, ApiError> {
-    let (log, key) = (state.log.clone(), id.clone());
-    blocking(move || log.get(&key))
-        .await?
-        .map(axum::Json)
-        .ok_or(ApiError::AnswerNotFound(id))
+    Ok(axum::Json(app.logged_answer(&id).await?))
 }
 
 /// Query parameters of `GET /v1/answers`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     pub collection: Option<String>,
     pub variant: Option<String>,
@@ -125,7 +110,8 @@ pub struct ListParams {
     pub since: Option<DateTime<Utc>>,
     /// RFC 3339, exclusive.
     pub until: Option<DateTime<Utc>>,
-    /// Page size, 1..=200 (default 50).
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<i64>,
@@ -135,17 +121,17 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/v1/answers", tag = "feedback", params(ListParams),
     responses((status = 200, body = Page), (status = 400, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<axum::Json<Page>, ApiError> {
     let limit = params.limit.unwrap_or(50);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "limit_out_of_range",
-            format!("limit must be between 1 and {MAX_PAGE}, got {limit}"),
-            "omit limit for pages of 50",
-        ));
-    }
+    super::validate::range(
+        limit,
+        MAX_PAGE,
+        "limit",
+        Code::LimitOutOfRange,
+        Code::LimitOutOfRange.hint(),
+    )?;
     let filter = AnswerFilter {
         collection: params.collection,
         variant: params.variant,
@@ -154,131 +140,54 @@ pub async fn list(
         since: params.since,
         until: params.until,
     };
-    let log = state.log.clone();
-    let page = blocking(move || log.list(&filter, limit, params.cursor)).await?;
-    Ok(axum::Json(page))
-}
-
-/// One exported rating: enough to turn into a regression question.
-#[derive(Debug, Serialize)]
-struct ExportRow<'a> {
-    answer_id: &'a str,
-    collection: &'a str,
-    question: &'a str,
-    answer: &'a str,
-    sources: Vec<&'a str>,
-    rating: Rating,
-    reason: Option<Reason>,
-    comment: Option<&'a str>,
-    created_at: DateTime<Utc>,
+    Ok(axum::Json(app.answers(filter, limit, params.cursor).await?))
 }
 
 /// Rated answers as JSON Lines, one row per rating of the requested kind (all ratings when
 /// `rating` is omitted).
 #[utoipa::path(get, path = "/v1/feedback/export", tag = "feedback", params(AnswerFilter),
-    responses((status = 200, content_type = "application/x-ndjson",
+    responses((status = 200, content_type = "application/x-ndjson", body = String,
                description = "one JSON object per line: answer_id, collection, question, answer, sources, rating, reason, comment, created_at"),
               (status = 400, body = ErrorBody)))]
 pub async fn export(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Query(filter): Query<AnswerFilter>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let wanted = filter.rating;
-    let log = state.log.clone();
-    let answers = blocking(move || log.all(&filter)).await?;
+    let rows = app.feedback_export(filter).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        jsonl(&rows),
+    ))
+}
+
+/// Rows as JSON Lines.
+pub fn jsonl<T: Serialize>(rows: &[T]) -> String {
     let mut body = String::new();
-    for a in &answers {
-        for f in a
-            .feedback
-            .iter()
-            .filter(|f| wanted.is_none_or(|r| r == f.rating))
-        {
-            let row = ExportRow {
-                answer_id: a.answer_id(),
-                collection: &a.collection,
-                question: &a.question,
-                answer: a.answer["answer"].as_str().unwrap_or_default(),
-                sources: sources(a),
-                rating: f.rating,
-                reason: f.reason,
-                comment: f.comment.as_deref(),
-                created_at: f.created_at,
-            };
-            body.push_str(
-                &serde_json::to_string(&row).map_err(|e| ApiError::Internal(e.to_string()))?,
-            );
+    for row in rows {
+        if let Ok(line) = serde_json::to_string(row) {
+            body.push_str(&line);
             body.push('\n');
         }
     }
-    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body))
-}
-
-/// The distinct sources an answer cites (or, when it abstained, the nearest ones).
-fn sources(a: &LoggedAnswer) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for key in ["citations", "nearest"] {
-        for c in a.answer[key].as_array().into_iter().flatten() {
-            if let Some(s) = c["source"].as_str() {
-                if !out.contains(&s) {
-                    out.push(s);
-                }
-            }
-        }
-    }
-    out
+    body
 }
 
 /// Rates, latency percentiles, tokens and cost over the logged answers the filter selects.
 #[utoipa::path(get, path = "/v1/stats", tag = "feedback", params(AnswerFilter),
     responses((status = 200, body = Stats), (status = 400, body = ErrorBody)))]
 pub async fn stats(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Query(filter): Query<AnswerFilter>,
 ) -> Result<axum::Json<Stats>, ApiError> {
-    let (log, pricing) = (state.log.clone(), state.pricing.clone());
-    let answers = blocking(move || log.all(&filter)).await?;
-    Ok(axum::Json(stats::compute(&answers, &pricing)))
+    Ok(axum::Json(app.stats(filter).await?))
 }
 
 /// Recurring topics among the questions of answers rated down or flagged as hallucinated.
 #[utoipa::path(get, path = "/v1/insights", tag = "feedback", params(AnswerFilter),
     responses((status = 200, body = Insights), (status = 400, body = ErrorBody)))]
 pub async fn insights(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Query(filter): Query<AnswerFilter>,
 ) -> Result<axum::Json<Insights>, ApiError> {
-    let log = state.log.clone();
-    let embedder = state.retriever.embedder.clone();
-    let down = AnswerFilter {
-        rating: Some(Rating::Down),
-        ..filter.clone()
-    };
-    let flagged = AnswerFilter {
-        hallucinated: Some(true),
-        ..filter
-    };
-    let found = tokio::task::spawn_blocking(move || -> Result<Insights, ApiError> {
-        // Rated down or hallucinated: the union of two filters, each answer once.
-        let mut answers = log.list(&down, INSIGHT_ANSWERS, None)?.answers;
-        let mut seen: HashSet<String> = answers.iter().map(|a| a.answer_id().to_owned()).collect();
-        for a in log.list(&flagged, INSIGHT_ANSWERS, None)?.answers {
-            if seen.insert(a.answer_id().to_owned()) {
-                answers.push(a);
-            }
-        }
-        insights::topics(embedder.as_ref(), &answers).map_err(|e| ApiError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(axum::Json(found))
-}
-
-/// Runs a log call off the async workers (SQLite waits for the disk).
-pub(super) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::answer_log::LogError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(ApiError::from)
+    Ok(axum::Json(app.insights(filter).await?))
 }

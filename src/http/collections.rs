@@ -1,83 +1,65 @@
 //! `/v1/collections` and `/v1/collections/{name}`: list, inspect, create and delete.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use cairn_ingest::domain::CollectionName;
 use cairn_ingest::store::CollectionInfo;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::error::ErrorBody;
-use super::{ApiError, AppState};
+use super::json::Path;
+use super::{validate, ApiError, AppState};
 
-/// Parses a collection name from the path.
-pub fn collection_name(name: &str) -> Result<CollectionName, ApiError> {
-    CollectionName::parse(name).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_collection_name",
-            e.to_string(),
-            "example: support-faq",
-        )
-    })
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CollectionList {
+    pub collections: Vec<CollectionInfo>,
 }
 
 #[utoipa::path(get, path = "/v1/collections", tag = "collections",
-    responses((status = 200, description = "`{\"collections\": [CollectionInfo]}`")))]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let collections = state.store.list_collections().await?;
-    Ok(Json(json!({ "collections": collections })))
+    responses((status = 200, body = CollectionList)))]
+pub async fn list(State(app): State<AppState>) -> Result<Json<CollectionList>, ApiError> {
+    let collections = app.collections().await?;
+    Ok(Json(CollectionList { collections }))
 }
 
 #[utoipa::path(get, path = "/v1/collections/{name}", tag = "collections",
-    params(("name" = String, Path)),
+    params(validate::NamePath),
     responses((status = 200, body = CollectionInfo), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<CollectionInfo>, ApiError> {
-    let name = collection_name(&name)?;
-    let info = state.store.collection(&name).await?;
-    info.map(Json)
-        .ok_or(ApiError::CollectionNotFound(name.to_string()))
+    let name = validate::collection(&name)?;
+    Ok(Json(app.collection(&name).await?))
 }
 
 /// Creates the collection with the embedder's dimension; 200 if it already existed.
 #[utoipa::path(put, path = "/v1/collections/{name}", tag = "collections",
-    params(("name" = String, Path)),
+    params(validate::NamePath),
     responses((status = 201, body = CollectionInfo), (status = 200, body = CollectionInfo),
               (status = 409, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<CollectionInfo>), ApiError> {
-    let name = collection_name(&name)?;
-    let existed = state.store.collection(&name).await?.is_some();
-    let dimension = state.retriever.embedder.dimension();
-    state.store.create_collection(&name, dimension).await?;
-    let info = state
-        .store
-        .collection(&name)
-        .await?
-        .ok_or_else(|| ApiError::Internal("collection vanished after creation".into()))?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
+    let name = validate::collection(&name)?;
+    let (created, info) = app.create_collection(&name).await?;
+    let status = if created {
         StatusCode::CREATED
+    } else {
+        StatusCode::OK
     };
     Ok((status, Json(info)))
 }
 
 #[utoipa::path(delete, path = "/v1/collections/{name}", tag = "collections",
-    params(("name" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    params(validate::NamePath),
+    responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let name = collection_name(&name)?;
-    if state.store.delete_collection(&name).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::CollectionNotFound(name.to_string()))
-    }
+    let name = validate::collection(&name)?;
+    app.delete_collection(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,50 +1,98 @@
-//! The one error type of the HTTP API. Every error has a stable snake_case `code`, a status, a
-//! message and a hint; 5xx errors log their cause and never send internal text to the client.
+//! The one error type of the HTTP API and its table of codes. Every error body is
+//! `{"error": {"code", "message", "hint"}}`; the code, its status, default message and hint come
+//! from one table ([`Code`]), which `/openapi.json` and docs/api.md list. 5xx errors log their
+//! cause where they are converted and never send internal text to the client.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cairn_ingest::store::StoreError;
 use serde::Serialize;
 
+use crate::app::AppError;
 use crate::llm::LlmError;
 use crate::rag::answer::AnswerError;
 use crate::rag::citations::Citation;
 use crate::retrieve::RetrieveError;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("{message}")]
-    BadRequest {
-        code: &'static str,
-        message: String,
-        hint: String,
-    },
-    #[error("collection {0:?} does not exist")]
-    CollectionNotFound(String),
-    #[error("no such route")]
-    RouteNotFound,
-    #[error("{0}")]
-    Conflict(String),
-    #[error("request body is not valid JSON for this endpoint: {0}")]
-    InvalidJson(String),
-    #[error("expected Content-Type: application/json")]
-    UnsupportedMediaType,
-    #[error("request body too large")]
-    PayloadTooLarge,
-    #[error("the vector store is unavailable")]
-    StoreUnavailable(String),
-    #[error("answer {0:?} is not in the answer log")]
-    AnswerNotFound(String),
-    #[error("the answer log is unavailable: {0}")]
-    LogUnavailable(String),
-    #[error("internal error")]
-    Internal(String),
-    /// The language model failed; the retrieved passages still go back to the client.
-    #[error("{error}")]
-    Llm {
-        error: LlmError,
-        citations: Vec<Citation>,
-    },
+macro_rules! error_codes {
+    ($($variant:ident: $code:literal, $status:ident, $message:literal, $hint:literal;)*) => {
+        /// Every error code of the API.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self { $(Code::$variant => StatusCode::$status,)* }
+            }
+
+            /// The message when the error has no more specific one.
+            pub fn message(self) -> &'static str {
+                match self { $(Code::$variant => $message,)* }
+            }
+
+            pub fn hint(self) -> &'static str {
+                match self { $(Code::$variant => $hint,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidJson: "invalid_json", BAD_REQUEST, "the request body is not valid JSON for this endpoint", "see /openapi.json for the request schema";
+    UnsupportedMediaType: "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "expected a JSON body", "send the header Content-Type: application/json";
+    PayloadTooLarge: "payload_too_large", PAYLOAD_TOO_LARGE, "the request body is too large", "send a smaller body (JSON up to 256 KiB, uploads up to 64 MiB)";
+    InvalidQueryParameters: "invalid_query_parameters", BAD_REQUEST, "the query string is not valid for this route", "see /openapi.json for this route's parameters";
+    InvalidPathParameter: "invalid_path_parameter", BAD_REQUEST, "a path parameter is not valid", "see /openapi.json for this route's parameters";
+    RouteNotFound: "route_not_found", NOT_FOUND, "no such route", "see /openapi.json for the API's routes";
+    MethodNotAllowed: "method_not_allowed", METHOD_NOT_ALLOWED, "this route does not accept that method", "see /openapi.json for the methods of each route";
+    RequestTimeout: "request_timeout", REQUEST_TIMEOUT, "the request took longer than 120 s", "ask with a smaller top_k, or upload fewer files at once";
+    InvalidCollectionName: "invalid_collection_name", BAD_REQUEST, "invalid collection name", "use 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-', e.g. support-faq";
+    CollectionNotFound: "collection_not_found", NOT_FOUND, "the collection does not exist", "list collections with GET /v1/collections, or create it with PUT /v1/collections/{name}";
+    CollectionConflict: "collection_conflict", CONFLICT, "the collection exists with another vector size", "use another collection name, or delete the existing one first";
+    EmptyQuery: "empty_query", BAD_REQUEST, "query is empty", "send a non-empty \"query\"";
+    QueryTooLong: "query_too_long", BAD_REQUEST, "query is too long", "shorten the query (at most 2000 characters)";
+    EmptyQuestion: "empty_question", BAD_REQUEST, "question is empty", "send a non-empty \"question\"";
+    QuestionTooLong: "question_too_long", BAD_REQUEST, "question is too long", "shorten the question (at most 2000 characters)";
+    TopKOutOfRange: "top_k_out_of_range", BAD_REQUEST, "top_k is out of range", "omit top_k for the configured default";
+    UnknownVariant: "unknown_variant", BAD_REQUEST, "unknown variant", "omit \"variant\", or use one of the [variants] of the configuration";
+    EmptyAnswer: "empty_answer", BAD_REQUEST, "answer is empty", "send a non-empty \"answer\"";
+    AnswerTooLong: "answer_too_long", BAD_REQUEST, "answer is too long", "shorten the answer (at most 20000 characters)";
+    EmptyContext: "empty_context", BAD_REQUEST, "context has no text", "send the passages the answer was written from, as \"context\": [\"...\"]";
+    ContextTooLong: "context_too_long", BAD_REQUEST, "context is too long", "send only the passages the answer was written from (at most 100 passages, 200000 characters)";
+    NoLlmConfigured: "no_llm_configured", BAD_REQUEST, "the llm_judge method needs a language model, and none is configured", "set llm.base_url (CAIRN_LLM__BASE_URL), or use \"method\": \"lexical\"";
+    CommentTooLong: "comment_too_long", BAD_REQUEST, "comment is too long", "shorten the comment (at most 2000 characters)";
+    LimitOutOfRange: "limit_out_of_range", BAD_REQUEST, "limit is out of range", "omit limit for pages of 50 (at most 200)";
+    AnswerNotFound: "answer_not_found", NOT_FOUND, "the answer is not in the answer log", "use the answer_id of a /query response, or list answers with GET /v1/answers";
+    NoFiles: "no_files", BAD_REQUEST, "the upload holds no files", "send multipart/form-data with one or more file parts, e.g. curl -F file=@faq.md";
+    BadFileName: "bad_file_name", BAD_REQUEST, "a file name cannot be stored", "give each file a plain name such as faq.md";
+    BadUpload: "bad_upload", BAD_REQUEST, "the upload is not valid multipart/form-data", "send multipart/form-data with file parts, e.g. curl -F file=@faq.md";
+    InvalidDataset: "invalid_dataset", BAD_REQUEST, "the dataset is not valid; nothing was stored", "fix the row named in the message (docs/evaluation.md lists the fields) and import again";
+    InvalidDatasetName: "invalid_dataset_name", BAD_REQUEST, "invalid dataset name", "use 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'";
+    DatasetNotFound: "dataset_not_found", NOT_FOUND, "the dataset does not exist", "list datasets with GET /v1/datasets, or import one with POST /v1/datasets/{name}";
+    EvalNotFound: "eval_not_found", NOT_FOUND, "the evaluation run does not exist", "list runs with GET /v1/evals";
+    LlmTimeout: "llm_timeout", GATEWAY_TIMEOUT, "the language model did not answer in time", "the retrieved passages are in \"citations\"; retry later";
+    LlmUnavailable: "llm_unavailable", BAD_GATEWAY, "the language model is unavailable", "the retrieved passages are in \"citations\"; retry later";
+    LlmRejected: "llm_rejected", BAD_GATEWAY, "the language model rejected the request", "ask a shorter question or lower top_k; the server log has the model's reason";
+    LlmBadReply: "llm_bad_reply", BAD_GATEWAY, "the language model sent a reply cairn cannot read", "the retrieved passages are in \"citations\"; retry later";
+    StoreUnavailable: "store_unavailable", SERVICE_UNAVAILABLE, "the vector store is unavailable", "retry later; GET /readyz reports each dependency";
+    AnswerLogUnavailable: "answer_log_unavailable", SERVICE_UNAVAILABLE, "the answer log could not be written or read", "retry later; check the server log and the data directory's disk";
+    Internal: "internal", INTERNAL_SERVER_ERROR, "internal error", "retry; if it persists, check the server log";
+}
+
+/// An API error: a code from the table, with a more specific message or hint when known.
+#[derive(Debug)]
+pub struct ApiError {
+    code: Code,
+    message: Option<String>,
+    hint: Option<String>,
+    /// The retrieved passages, when only the language model failed.
+    citations: Option<Vec<Citation>>,
 }
 
 /// The JSON error body: `{"error": {"code", "message", "hint"}}`, plus the retrieved
@@ -58,196 +106,161 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
+    /// One of the codes listed in this document's `x-error-codes`.
     pub code: &'static str,
     pub message: String,
     pub hint: String,
 }
 
 impl ApiError {
-    pub fn bad_request(
-        code: &'static str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Self {
-        Self::BadRequest {
+    pub fn new(code: Code) -> Self {
+        Self {
             code,
-            message: message.into(),
-            hint: hint.into(),
+            message: None,
+            hint: None,
+            citations: None,
         }
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, String, String) {
-        match self {
-            Self::BadRequest { code, message, hint } => {
-                (StatusCode::BAD_REQUEST, code, message.clone(), hint.clone())
-            }
-            Self::CollectionNotFound(name) => (
-                StatusCode::NOT_FOUND,
-                "collection_not_found",
-                format!("collection {name:?} does not exist"),
-                "list collections with GET /v1/collections, or create it with PUT /v1/collections/{name}".into(),
-            ),
-            Self::RouteNotFound => (
-                StatusCode::NOT_FOUND,
-                "route_not_found",
-                "no such route".into(),
-                "see /openapi.json for the API's routes".into(),
-            ),
-            Self::Conflict(message) => (
-                StatusCode::CONFLICT,
-                "collection_conflict",
-                message.clone(),
-                "use another collection name, or delete the existing one first".into(),
-            ),
-            Self::InvalidJson(detail) => (
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!("request body is not valid JSON for this endpoint: {detail}"),
-                "see /openapi.json for the request schema".into(),
-            ),
-            Self::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "expected a JSON body".into(),
-                "send the header Content-Type: application/json".into(),
-            ),
-            Self::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "request body too large".into(),
-                "send a smaller body".into(),
-            ),
-            Self::StoreUnavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "store_unavailable",
-                "the vector store is unavailable".into(),
-                "retry later; GET /readyz reports each dependency".into(),
-            ),
-            Self::AnswerNotFound(id) => (
-                StatusCode::NOT_FOUND,
-                "answer_not_found",
-                format!("answer {id:?} is not in the answer log"),
-                "use the answer_id of a /query response, or list answers with GET /v1/answers"
-                    .into(),
-            ),
-            Self::LogUnavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "answer_log_unavailable",
-                "the answer log could not be written or read".into(),
-                "retry later; check the server log and the data directory's disk".into(),
-            ),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error".into(),
-                "retry; if it persists, check the server log".into(),
-            ),
-            Self::Llm { error, .. } => llm_parts(error),
+    /// A specific message; ignored for 5xx codes, whose details stay in the server log.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        if !code_is_internal(self.code) {
+            self.message = Some(message.into());
         }
+        self
     }
 
-    /// The body (without the status), for errors sent inside an event stream.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The body (without the status), also for errors sent inside an event stream.
     pub fn body(&self) -> ErrorBody {
-        let (_, code, message, hint) = self.parts();
-        let citations = match self {
-            Self::Llm { citations, .. } => Some(citations.clone()),
-            _ => None,
-        };
         ErrorBody {
             error: ErrorDetail {
-                code,
-                message,
-                hint,
+                code: self.code.as_str(),
+                message: self
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| self.code.message().to_owned()),
+                hint: self
+                    .hint
+                    .clone()
+                    .unwrap_or_else(|| self.code.hint().to_owned()),
             },
-            citations,
+            citations: self.citations.clone(),
         }
     }
 
-    pub fn from_answer_error(e: &AnswerError) -> Self {
-        match e {
-            AnswerError::UnknownVariant { name, known } => Self::bad_request(
-                "unknown_variant",
-                format!("unknown variant {name:?}"),
-                if known.is_empty() {
-                    "no variants are configured; omit \"variant\"".to_owned()
-                } else {
-                    format!("configured variants: {known}")
-                },
-            ),
-            AnswerError::Llm { error, citations } => Self::Llm {
-                error: error.clone(),
-                citations: citations.clone(),
-            },
-            AnswerError::Retrieve(RetrieveError::Store(StoreError::NotFound(name))) => {
-                Self::CollectionNotFound(name.clone())
-            }
-            other => {
-                tracing::error!(error = %other, "answering failed");
-                Self::Internal(other.to_string())
-            }
-        }
+    fn internal(cause: &dyn std::fmt::Display, what: &str) -> Self {
+        tracing::error!(error = %cause, "{what}");
+        Self::new(Code::Internal)
     }
 }
 
-fn llm_parts(error: &LlmError) -> (StatusCode, &'static str, String, String) {
-    let retry = "the retrieved passages are in \"citations\"; retry later".to_owned();
-    match error {
-        LlmError::Timeout => (
-            StatusCode::GATEWAY_TIMEOUT,
-            "llm_timeout",
-            error.to_string(),
-            retry,
-        ),
-        LlmError::Unavailable(_) => (
-            StatusCode::BAD_GATEWAY,
-            "llm_unavailable",
-            "the language model is unavailable".into(),
-            retry,
-        ),
-        LlmError::Rejected { .. } => (
-            StatusCode::BAD_GATEWAY,
-            "llm_rejected",
-            "the language model rejected the request".into(),
-            "ask a shorter question or lower top_k; the server log has the model's reason".into(),
-        ),
-        LlmError::Malformed(_) => (
-            StatusCode::BAD_GATEWAY,
-            "llm_bad_reply",
-            "the language model sent a reply cairn cannot read".into(),
-            retry,
-        ),
-    }
+fn code_is_internal(code: Code) -> bool {
+    code.status().is_server_error()
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, ..) = self.parts();
-        (status, axum::Json(self.body())).into_response()
+        (self.code.status(), axum::Json(self.body())).into_response()
     }
+}
+
+fn llm(error: &LlmError, citations: Vec<Citation>) -> ApiError {
+    let code = match error {
+        LlmError::Timeout => Code::LlmTimeout,
+        LlmError::Unavailable(_) => Code::LlmUnavailable,
+        LlmError::Rejected { .. } => Code::LlmRejected,
+        LlmError::Malformed(_) => Code::LlmBadReply,
+    };
+    tracing::warn!(error = %error, "language model failed");
+    ApiError {
+        citations: Some(citations),
+        ..ApiError::new(code)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Answer(e) => e.into(),
+            AppError::Retrieve(e) => e.into(),
+            AppError::Store(e) => e.into(),
+            AppError::Log(e) => {
+                tracing::error!(error = %e, "answer log");
+                Self::new(Code::AnswerLogUnavailable)
+            }
+            AppError::Ground(e) => Self::internal(&e, "grounding check failed"),
+            AppError::Embed(e) => Self::internal(&e, "embedding failed"),
+            AppError::Ingest(e) => Self::internal(&e, "upload ingest failed"),
+            AppError::Panicked(e) => Self::internal(&e, "a worker task panicked"),
+            AppError::Internal(e) => Self::internal(&e, "internal error"),
+            AppError::Dataset(e) => match e {
+                crate::eval::dataset::DatasetError::Name(_) => {
+                    Self::new(Code::InvalidDatasetName).message(e.to_string())
+                }
+                other => Self::new(Code::InvalidDataset).message(other.to_string()),
+            },
+            AppError::AnswerNotFound(id) => Self::new(Code::AnswerNotFound)
+                .message(format!("answer {id:?} is not in the answer log")),
+            AppError::CollectionNotFound(name) => not_found_collection(&name),
+            AppError::DatasetNotFound(name) => {
+                Self::new(Code::DatasetNotFound).message(format!("dataset {name:?} does not exist"))
+            }
+            AppError::EvalNotFound(id) => Self::new(Code::EvalNotFound)
+                .message(format!("evaluation run {id:?} does not exist")),
+            AppError::UnknownVariant { name, known } => unknown_variant(&name, &known),
+            AppError::NoLlm => Self::new(Code::NoLlmConfigured),
+            AppError::Judge(error) => llm(&error, Vec::new()),
+        }
+    }
+}
+
+fn not_found_collection(name: &str) -> ApiError {
+    ApiError::new(Code::CollectionNotFound).message(format!("collection {name:?} does not exist"))
+}
+
+fn unknown_variant(name: &str, known: &str) -> ApiError {
+    let hint = if known.is_empty() {
+        "no variants are configured; omit \"variant\"".to_owned()
+    } else {
+        format!("configured variants: default, {known}")
+    };
+    ApiError::new(Code::UnknownVariant)
+        .message(format!("unknown variant {name:?}"))
+        .hint(hint)
 }
 
 impl From<AnswerError> for ApiError {
     fn from(e: AnswerError) -> Self {
-        if let AnswerError::Llm { error, .. } = &e {
-            tracing::warn!(error = %error, "language model failed");
+        match e {
+            AnswerError::UnknownVariant { name, known } => unknown_variant(&name, &known),
+            AnswerError::Llm { error, citations } => llm(&error, citations),
+            AnswerError::Retrieve(e) => e.into(),
+            other => Self::internal(&other, "answering failed"),
         }
-        Self::from_answer_error(&e)
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(name) => Self::CollectionNotFound(name),
-            StoreError::DimensionMismatch { .. } => Self::Conflict(e.to_string()),
+            StoreError::NotFound(name) => not_found_collection(&name),
+            StoreError::DimensionMismatch { .. } => {
+                Self::new(Code::CollectionConflict).message(e.to_string())
+            }
             StoreError::Locked(..) | StoreError::Backend(_) => {
                 tracing::error!(error = %e, "vector store failed");
-                Self::StoreUnavailable(e.to_string())
+                Self::new(Code::StoreUnavailable)
             }
-            StoreError::Payload(_) => {
-                tracing::error!(error = %e, "stored payload unreadable");
-                Self::Internal(e.to_string())
-            }
+            StoreError::Payload(_) => Self::internal(&e, "stored payload unreadable"),
         }
     }
 }
@@ -257,8 +270,7 @@ impl From<RetrieveError> for ApiError {
         match e {
             RetrieveError::Store(e) => e.into(),
             RetrieveError::Embed(_) | RetrieveError::Task(_) => {
-                tracing::error!(error = %e, "retrieval failed");
-                Self::Internal(e.to_string())
+                Self::internal(&e, "retrieval failed")
             }
         }
     }
@@ -268,28 +280,50 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
         use axum::extract::rejection::JsonRejection as R;
         match r {
-            R::MissingJsonContentType(_) => Self::UnsupportedMediaType,
+            R::MissingJsonContentType(_) => Self::new(Code::UnsupportedMediaType),
             R::BytesRejection(ref b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::PayloadTooLarge
+                Self::new(Code::PayloadTooLarge)
             }
-            other => Self::InvalidJson(other.body_text()),
+            other => Self::new(Code::InvalidJson).message(format!(
+                "the request body is not valid JSON for this endpoint: {}",
+                other.body_text()
+            )),
         }
     }
 }
 
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
-        Self::bad_request(
-            "invalid_query_parameters",
-            r.body_text(),
-            "see /openapi.json for this route's parameters",
-        )
+        Self::new(Code::InvalidQueryParameters).message(r.body_text())
     }
 }
 
-impl From<crate::answer_log::LogError> for ApiError {
-    fn from(e: crate::answer_log::LogError) -> Self {
-        tracing::error!(error = %e, "answer log");
-        Self::LogUnavailable(e.to_string())
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        Self::new(Code::InvalidPathParameter).message(r.body_text())
+    }
+}
+
+impl From<axum::extract::multipart::MultipartRejection> for ApiError {
+    fn from(r: axum::extract::multipart::MultipartRejection) -> Self {
+        Self::new(Code::BadUpload).message(r.body_text())
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::new(Code::PayloadTooLarge);
+        }
+        Self::new(Code::BadUpload).message(e.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::StringRejection> for ApiError {
+    fn from(r: axum::extract::rejection::StringRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::new(Code::PayloadTooLarge);
+        }
+        Self::new(Code::InvalidDataset).message(r.body_text())
     }
 }

@@ -1,33 +1,36 @@
 //! `POST /v1/grounding/check`: the groundedness check for an answer from any chatbot, against
 //! the passages it was given.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use super::error::ErrorBody;
+use super::error::{Code, ErrorBody};
 use super::json::Json;
 use super::{validate, ApiError, AppState};
-use crate::ground::judge::judge;
-use crate::ground::{Grounding, Method, Profile};
+use crate::app::GroundingRequest;
+use crate::ground::{Check, Grounding, Method, Profile};
 
 pub const MAX_PASSAGES: usize = 100;
 /// All passages together, in characters (a long article fits).
 pub const MAX_CONTEXT_CHARS: usize = 200_000;
 pub const MAX_ANSWER_CHARS: usize = 20_000;
+pub const MAX_QUESTION_CHARS: usize = 2000;
 
 /// An answer and the passages it should keep to; only `context` and `answer` are required.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// The passages the answer was written from; its `[n]` markers count from 1 here.
+    #[schema(min_items = 1, max_items = 100)]
     pub context: Vec<String>,
+    #[schema(min_length = 1, max_length = 20000)]
     pub answer: String,
     /// The question, which gives a short answer ("Delhi") its meaning.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub question: Option<String>,
     /// `strict` (default: no missing term tolerated) or `lenient` (summaries, paraphrase).
     #[serde(default)]
@@ -43,71 +46,47 @@ pub struct CheckRequest {
               (status = 502, body = ErrorBody, description = "the LLM judge failed"),
               (status = 504, body = ErrorBody, description = "the LLM judge timed out")))]
 pub async fn check(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Json(request): Json<CheckRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let started = Instant::now();
     validate(&request)?;
-    let grounder = state.answerer.grounder.clone();
-    let method = request.method.unwrap_or(grounder.method());
-    let llm = match (method, &state.answerer.llm) {
-        (Method::LlmJudge, None) => {
-            return Err(ApiError::bad_request(
-                "no_llm_configured",
-                "the llm_judge method needs a language model, and none is configured",
-                "set llm.base_url (CAIRN_LLM__BASE_URL), or use \"method\": \"lexical\"",
-            ))
-        }
-        (Method::LlmJudge, Some(llm)) => Some(llm.clone()),
-        (Method::Lexical, _) => None,
-    };
-    let context: Arc<[String]> = request.context.into();
-    let mut grounding = grounder
-        .check_blocking(
-            context.clone(),
-            request.answer,
-            request.question,
-            request.profile,
-        )
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(llm) = llm {
-        judge(llm.as_ref(), &context, &mut grounding)
-            .await
-            .map_err(|error| ApiError::Llm {
-                error,
-                citations: Vec::new(),
-            })?;
-    }
+    let grounding = app
+        .check_grounding(GroundingRequest {
+            check: Check {
+                context: request.context.into(),
+                answer: request.answer,
+                question: request.question,
+                profile: request.profile,
+            },
+            method: request.method,
+        })
+        .await?;
     // Server-Timing (W3C): the check's own time, without the network, for benchmarks.
     let timing = format!("ground;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
     Ok(([("server-timing", timing)], axum::Json(grounding)))
 }
 
 fn validate(request: &CheckRequest) -> Result<(), ApiError> {
-    validate::text(
-        &request.answer,
-        MAX_ANSWER_CHARS,
-        "answer",
-        ("empty_answer", "answer_too_long"),
-    )?;
+    let codes = (Code::EmptyAnswer, Code::AnswerTooLong);
+    validate::text(&request.answer, MAX_ANSWER_CHARS, "answer", codes)?;
+    if let Some(q) = &request.question {
+        let chars = q.chars().count();
+        if chars > MAX_QUESTION_CHARS {
+            return Err(ApiError::new(Code::QuestionTooLong).message(format!(
+                "question has {chars} characters; the limit is {MAX_QUESTION_CHARS}"
+            )));
+        }
+    }
     let chars: usize = request.context.iter().map(|p| p.chars().count()).sum();
     if request.context.iter().all(|p| p.trim().is_empty()) {
-        return Err(ApiError::bad_request(
-            "empty_context",
-            "context has no text",
-            "send the passages the answer was written from, as \"context\": [\"...\"]",
-        ));
+        return Err(ApiError::new(Code::EmptyContext));
     }
     if request.context.len() > MAX_PASSAGES || chars > MAX_CONTEXT_CHARS {
-        return Err(ApiError::bad_request(
-            "context_too_long",
-            format!(
-                "context has {} passages and {chars} characters; the limits are {MAX_PASSAGES} and {MAX_CONTEXT_CHARS}",
-                request.context.len()
-            ),
-            "send only the passages the answer was written from",
-        ));
+        return Err(ApiError::new(Code::ContextTooLong).message(format!(
+            "context has {} passages and {chars} characters; the limits are {MAX_PASSAGES} and {MAX_CONTEXT_CHARS}",
+            request.context.len()
+        )));
     }
     Ok(())
 }

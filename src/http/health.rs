@@ -15,24 +15,23 @@ pub async fn healthz() -> Json<Value> {
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, description = "store, embedder and LLM reachable"),
               (status = 503, description = "something is not; the body says what")))]
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let store = match state.store.list_collections().await {
-        Ok(_) => json!({ "ready": true, "backend": state.store.backend() }),
+pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let backend = app.store().backend();
+    let store = match app.store().list_collections().await {
+        Ok(_) => json!({ "ready": true, "backend": backend }),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: store unavailable");
-            json!({ "ready": false, "backend": state.store.backend() })
+            json!({ "ready": false, "backend": backend })
         }
     };
-    let model = json!({ "ready": true, "model": state.retriever.embedder.model_id() });
-    let llm = match &state.answerer.llm {
-        None => json!({ "ready": true, "model": "extractive" }),
-        Some(llm) => match llm.ready().await {
-            Ok(()) => json!({ "ready": true, "model": llm.name() }),
-            Err(e) => {
-                tracing::warn!(error = %e, "readiness: language model unavailable");
-                json!({ "ready": false, "model": llm.name() })
-            }
-        },
+    let model = json!({ "ready": true, "model": app.embedder().model_id() });
+    let name = app.llm_name().unwrap_or("extractive");
+    let llm = match app.llm_ready().await {
+        Ok(()) => json!({ "ready": true, "model": name }),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: language model unavailable");
+            json!({ "ready": false, "model": name })
+        }
     };
     let ready = [&store, &model, &llm]
         .iter()

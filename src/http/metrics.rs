@@ -7,9 +7,12 @@ use axum::response::IntoResponse;
 use super::AppState;
 use crate::monitor;
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    responses((status = 200, content_type = "text/plain", body = String,
+               description = "Prometheus text exposition format 0.0.4")))]
+pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
     // Collection sizes are read at scrape time; a store error leaves the last values.
-    if let Ok(collections) = state.store.list_collections().await {
+    if let Ok(collections) = app.store().list_collections().await {
         for c in collections {
             monitor::collection_points(&c.name, c.points as u64);
         }

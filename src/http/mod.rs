@@ -1,9 +1,12 @@
-//! The HTTP API (axum): router, shared state, one module per route group.
+//! The HTTP API (axum): the route list (which also generates `/openapi.json`), middleware, and
+//! one module per route group. Handlers parse, call one method of [`Cairn`], convert the error.
 
 mod answers;
 mod collections;
+mod datasets;
 mod documents;
 mod error;
+mod evals;
 mod grounding;
 mod health;
 mod json;
@@ -17,86 +20,112 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderValue;
-use axum::routing::{get, post};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
-use cairn_ingest::store::VectorStore;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub use error::ApiError;
+pub use error::{ApiError, Code};
 
-use cairn_ingest::pipeline::Ingestor;
+use crate::app::Cairn;
 
-use crate::answer_log::stats::Pricing;
-use crate::answer_log::AnswerLog;
-use crate::rag::answer::Answerer;
-use crate::retrieve::Retriever;
+/// What every handler gets: the application core.
+pub type AppState = Arc<Cairn>;
 
 /// Largest JSON body accepted (questions and filters are small).
 const JSON_BODY_LIMIT: usize = 256 * 1024;
-/// Largest multipart upload accepted.
+/// Largest multipart upload or dataset file accepted.
 const UPLOAD_BODY_LIMIT: usize = 64 * 1024 * 1024;
 /// A request that takes longer than this gets a 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// What every handler can reach. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn VectorStore>,
-    pub retriever: Retriever,
-    pub answerer: Answerer,
-    pub ingestor: Ingestor,
-    pub log: Arc<dyn AnswerLog>,
-    pub pricing: Pricing,
+/// Every documented route, once: the router and `/openapi.json` are both built from this list,
+/// so they cannot drift apart.
+fn api() -> OpenApiRouter<AppState> {
+    let large_bodies = OpenApiRouter::new()
+        .routes(routes!(documents::upload))
+        .routes(routes!(datasets::get, datasets::import))
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(collections::list))
+        .routes(routes!(
+            collections::get,
+            collections::create,
+            collections::delete
+        ))
+        .routes(routes!(search::search))
+        .routes(routes!(query::query))
+        .routes(routes!(grounding::check))
+        .routes(routes!(answers::list))
+        .routes(routes!(answers::get))
+        .routes(routes!(answers::feedback))
+        .routes(routes!(answers::export))
+        .routes(routes!(answers::stats))
+        .routes(routes!(answers::insights))
+        .routes(routes!(datasets::list))
+        .routes(routes!(datasets::export))
+        .routes(routes!(datasets::add_item))
+        .routes(routes!(evals::start, evals::list))
+        .routes(routes!(evals::get))
+        .merge(large_bodies)
 }
 
-pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+/// The OpenAPI document the server serves.
+pub fn openapi_document() -> serde_json::Value {
+    let (_, doc) = api().split_for_parts();
+    openapi::finish(doc)
+}
+
+pub fn router(app: Arc<Cairn>, cors_origins: &[String]) -> Router {
     // Install the metrics recorder before the first request records anything.
     crate::monitor::handle();
-    Router::new()
-        .route("/openapi.json", get(openapi::document))
+    let (routes, doc) = api().split_for_parts();
+    let doc = Arc::new(openapi::finish(doc));
+    routes
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
         .route("/docs", get(openapi::page))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/v1/collections", get(collections::list))
-        .route(
-            "/v1/collections/{name}",
-            get(collections::get)
-                .put(collections::create)
-                .delete(collections::delete),
-        )
-        .route("/v1/collections/{name}/search", post(search::search))
-        .route("/v1/collections/{name}/query", post(query::query))
-        .route("/v1/grounding/check", post(grounding::check))
-        .route("/v1/answers", get(answers::list))
-        .route("/v1/answers/{id}", get(answers::get))
-        .route("/v1/answers/{id}/feedback", post(answers::feedback))
-        .route("/v1/feedback/export", get(answers::export))
-        .route("/v1/stats", get(answers::stats))
-        .route("/v1/insights", get(answers::insights))
-        .route("/metrics", get(metrics::metrics))
-        .route(
-            "/v1/collections/{name}/documents",
-            post(documents::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
         .route_layer(axum::middleware::from_fn(crate::monitor::track_http))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(axum::middleware::from_fn(timeout))
         .layer(TraceLayer::new_for_http())
         .layer(cors(cors_origins))
-        .with_state(state)
+        .with_state(app)
 }
 
 async fn not_found() -> ApiError {
-    ApiError::RouteNotFound
+    ApiError::new(Code::RouteNotFound)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(Code::MethodNotAllowed)
+}
+
+/// A 408 in the API's error shape once a request has taken [`REQUEST_TIMEOUT`] (a streamed
+/// answer counts until its headers are sent).
+async fn timeout(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(Code::RequestTimeout).into_response(),
+    }
 }
 
 /// No cross-origin access unless origins are configured; `*` allows any.

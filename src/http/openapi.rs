@@ -1,34 +1,89 @@
-//! The OpenAPI document, generated from the handlers and types (utoipa), and a reference page
-//! that renders it without any external script (the service may run offline).
+//! The OpenAPI document, generated from the same route list as the router (utoipa-axum), with
+//! the error-code table and the error responses every route can give; and a reference page that
+//! renders it without any external script (the service may run offline).
 
 use axum::response::Html;
-use axum::Json;
+use serde_json::{json, Value};
 use utoipa::OpenApi;
+
+use super::error::Code;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "cairn",
-        description = "Grounded answers from your documents, with citations."
-    ),
-    paths(
-        super::health::healthz,
-        super::health::readyz,
-        super::collections::list,
-        super::collections::get,
-        super::collections::create,
-        super::collections::delete,
-        super::search::search,
-        super::query::query,
-        super::documents::upload,
-        super::grounding::check,
+        description = "Grounded answers from your documents, with citations. Every error is `{\"error\": {\"code\", \"message\", \"hint\"}}`; `x-error-codes` lists the codes."
     ),
     components(schemas(cairn_ingest::store::CollectionInfo, cairn_ingest::store::SourceFilter))
 )]
 pub struct ApiDoc;
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// Statuses any route can answer with, whatever it does.
+const ANY_ROUTE: &[(u16, &str)] = &[
+    (408, "the request took longer than 120 s"),
+    (500, "internal error (details in the server log)"),
+    (503, "the vector store or the answer log is unavailable"),
+];
+/// Statuses any route with a request body can answer with.
+const WITH_BODY: &[(u16, &str)] = &[
+    (400, "the body is not valid for this route"),
+    (413, "the body is too large"),
+    (415, "the body has the wrong content type"),
+];
+/// Statuses any route with parameters can answer with.
+const WITH_PARAMS: &[(u16, &str)] = &[(400, "a parameter is not valid")];
+
+/// The final document: the generated one, plus the error table and the common error responses.
+pub fn finish(doc: utoipa::openapi::OpenApi) -> Value {
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    let codes: Vec<Value> = Code::ALL
+        .iter()
+        .map(|c| {
+            json!({ "code": c.as_str(), "status": c.status().as_u16(),
+                    "message": c.message(), "hint": c.hint() })
+        })
+        .collect();
+    doc["x-error-codes"] = Value::Array(codes);
+    let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"] = json!(names);
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            let Some(operations) = item.as_object_mut() else {
+                continue;
+            };
+            for operation in operations.values_mut() {
+                add_error_responses(operation);
+            }
+        }
+    }
+    doc
+}
+
+fn add_error_responses(operation: &mut Value) {
+    let has_body = operation.get("requestBody").is_some();
+    let has_params = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty());
+    let mut add = ANY_ROUTE.to_vec();
+    if has_body {
+        add.extend_from_slice(WITH_BODY);
+    }
+    if has_params {
+        add.extend_from_slice(WITH_PARAMS);
+    }
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (status, description) in add {
+        responses.entry(status.to_string()).or_insert_with(|| {
+            json!({ "description": description, "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/ErrorBody" } } } })
+        });
+    }
 }
 
 pub async fn page() -> Html<&'static str> {

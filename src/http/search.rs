@@ -2,13 +2,12 @@
 
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use cairn_ingest::store::SourceFilter;
 use serde::{Deserialize, Serialize};
 
-use super::collections::collection_name;
-use super::error::ErrorBody;
-use super::json::Json;
+use super::error::{Code, ErrorBody};
+use super::json::{Json, Path};
 use super::{validate, ApiError, AppState};
 use crate::rag::citations::snippet;
 use crate::retrieve::{Hit, Mode, SearchOptions};
@@ -21,14 +20,18 @@ pub const MAX_TOP_K: usize = 50;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
+    #[schema(min_length = 1, max_length = 2000)]
     pub query: String,
     #[serde(default = "default_top_k")]
+    #[schema(minimum = 1, maximum = 50, default = 5)]
     pub top_k: usize,
     #[serde(default)]
     pub filter: SourceFilter,
     #[serde(default)]
     pub mode: Mode,
+    /// At most this many hits from one source (0: no limit).
     #[serde(default = "default_per_source")]
+    #[schema(minimum = 0, default = 3)]
     pub per_source: usize,
 }
 
@@ -64,22 +67,19 @@ pub struct Latency {
 }
 
 #[utoipa::path(post, path = "/v1/collections/{name}/search", tag = "search",
-    params(("name" = String, Path, description = "collection name")),
+    params(validate::NamePath),
     request_body = SearchRequest,
     responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn search(
-    State(state): State<AppState>,
+    State(app): State<AppState>,
     Path(name): Path<String>,
     Json(request): Json<SearchRequest>,
 ) -> Result<axum::Json<SearchResponse>, ApiError> {
     let started = Instant::now();
-    let name = collection_name(&name)?;
+    let name = validate::collection(&name)?;
     let options = validate(&request)?;
-    let hits = state
-        .retriever
-        .search(&name, request.query.trim(), &options)
-        .await?;
+    let hits = app.search(&name, request.query.trim(), &options).await?;
     Ok(axum::Json(SearchResponse {
         results: hits.into_iter().map(result_chunk).collect(),
         latency_ms: Latency {
@@ -93,9 +93,16 @@ fn validate(request: &SearchRequest) -> Result<SearchOptions, ApiError> {
         &request.query,
         MAX_QUERY_CHARS,
         "query",
-        ("empty_query", "query_too_long"),
+        (Code::EmptyQuery, Code::QueryTooLong),
     )?;
-    validate::top_k(request.top_k, MAX_TOP_K, "omit top_k for the default of 5")?;
+    let hint = "omit top_k for the default of 5";
+    validate::range(
+        request.top_k,
+        MAX_TOP_K,
+        "top_k",
+        Code::TopKOutOfRange,
+        hint,
+    )?;
     Ok(SearchOptions {
         top_k: request.top_k,
         filter: request.filter.clone(),

@@ -74,7 +74,7 @@ impl OpenAiChat {
 
     fn body(&self, request: &ChatRequest, stream: bool) -> Value {
         let mut body = serde_json::json!({
-            "model": self.settings.model,
+            "model": request.model.as_deref().unwrap_or(&self.settings.model),
             "messages": request.messages,
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,

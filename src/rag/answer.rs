@@ -14,10 +14,13 @@ use tokio::sync::mpsc;
 use super::citations::{self, Citation};
 use super::extractive::{self, Extractive};
 use super::prompt::{PromptTemplate, Prompts};
-use crate::ground::judge::judge;
-use crate::ground::{Grounder, Grounding, Method};
+use crate::eval::result::VariantInfo;
+use crate::ground::{Check, GroundError, Grounder, Grounding};
 use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
 use crate::retrieve::{Hit, Mode, RetrieveError, Retriever, SearchOptions};
+
+/// The name of the service's own configuration among variants.
+pub const DEFAULT_VARIANT: &str = "default";
 
 /// What an answer says when the documents do not hold the answer.
 pub const ABSTAIN_TEXT: &str = "I couldn't find this in the documents.";
@@ -71,8 +74,11 @@ pub struct Variant {
     pub prompt: Option<String>,
     pub top_k: Option<usize>,
     pub mode: Option<Mode>,
+    pub per_source: Option<usize>,
     pub min_similarity: Option<f32>,
     pub generator: Option<GeneratorKind>,
+    /// The model name sent to the LLM server (one server can serve several).
+    pub model: Option<String>,
 }
 
 /// A question as the API receives it (already validated).
@@ -85,7 +91,7 @@ pub struct Question {
 }
 
 /// Milliseconds spent in each stage.
-#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = AnswerLatency)]
 pub struct Latency {
     pub embed: f64,
@@ -96,8 +102,25 @@ pub struct Latency {
     pub total: f64,
 }
 
-/// The answer object of the API.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+impl Latency {
+    /// The stage names, as in `/v1/stats` and the `stage` label of the metrics.
+    pub const STAGES: [&'static str; 5] = ["embed", "retrieve", "generate", "ground", "total"];
+
+    /// Each stage with its milliseconds, in the order of [`Self::STAGES`].
+    pub fn stages(&self) -> [(&'static str, f64); 5] {
+        let s = Self::STAGES;
+        [
+            (s[0], self.embed),
+            (s[1], self.retrieve),
+            (s[2], self.generate),
+            (s[3], self.ground),
+            (s[4], self.total),
+        ]
+    }
+}
+
+/// The answer object of the API, and the record the answer log keeps.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Answer {
     pub answer_id: String,
     pub answer: String,
@@ -115,11 +138,24 @@ pub struct Answer {
     pub model: String,
     pub prompt_version: String,
     pub embedder: String,
-    pub config_hash: String,
+    pub(crate) config_hash: String,
     pub variant: Option<String>,
     pub disclaimer: Option<String>,
     /// How well each sentence is supported by the retrieved passages (the hallucination check).
     pub grounding: Grounding,
+}
+
+impl Answer {
+    /// The distinct sources it cites (or, when it abstained, the nearest ones).
+    pub fn sources(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in self.citations.iter().chain(&self.nearest) {
+            if !out.contains(&c.source) {
+                out.push(c.source.clone());
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,15 +173,19 @@ pub enum AnswerError {
     Embed(#[from] EmbedError),
     #[error("prompt template {0:?} is not configured")]
     UnknownPrompt(String),
+    #[error(transparent)]
+    Ground(#[from] GroundError),
+    #[error(transparent)]
+    Panicked(#[from] crate::blocking::Panicked),
 }
 
 /// Events of a streamed answer, in order: one `Retrieval`, `Token`s, then `Done` or `Error`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum AnswerEvent {
     Retrieval(Vec<Citation>),
     Token(String),
     Done(Box<Answer>),
-    Error(Arc<AnswerError>),
+    Error(AnswerError),
 }
 
 /// Everything decided before generation starts.
@@ -156,6 +196,8 @@ pub struct Prepared {
     generator: GeneratorKind,
     prompt: PromptTemplate,
     variant: Option<String>,
+    /// The variant's LLM model name, when it names one.
+    model: Option<String>,
     latency: Latency,
     started: Instant,
 }
@@ -173,15 +215,15 @@ impl Prepared {
 
 #[derive(Clone)]
 pub struct Answerer {
-    pub retriever: Retriever,
-    pub extractive: Arc<Extractive>,
-    pub llm: Option<Arc<dyn ChatModel>>,
-    pub prompts: Arc<Prompts>,
-    pub settings: AnswerSettings,
-    pub variants: Arc<BTreeMap<String, Variant>>,
+    pub(crate) retriever: Retriever,
+    pub(crate) extractive: Arc<Extractive>,
+    pub(crate) llm: Option<Arc<dyn ChatModel>>,
+    pub(crate) prompts: Arc<Prompts>,
+    pub(crate) settings: AnswerSettings,
+    pub(crate) variants: Arc<BTreeMap<String, Variant>>,
     /// Hash of every setting that shapes answers, recorded with each one.
-    pub config_hash: String,
-    pub grounder: Grounder,
+    pub(crate) config_hash: String,
+    pub(crate) grounder: Grounder,
 }
 
 impl Answerer {
@@ -192,32 +234,13 @@ impl Answerer {
         q: Question,
     ) -> Result<Prepared, AnswerError> {
         let started = Instant::now();
-        let variant = match &q.variant {
-            None => Variant::default(),
-            Some(name) => {
-                self.variants
-                    .get(name)
-                    .cloned()
-                    .ok_or_else(|| AnswerError::UnknownVariant {
-                        name: name.clone(),
-                        known: self.variants.keys().cloned().collect::<Vec<_>>().join(", "),
-                    })?
-            }
-        };
-        let prompt_name = variant
-            .prompt
-            .clone()
-            .unwrap_or_else(|| self.settings.prompt.clone());
-        let prompt = self
-            .prompts
-            .get(&prompt_name)
-            .cloned()
-            .ok_or(AnswerError::UnknownPrompt(prompt_name))?;
+        let variant = self.variant(q.variant.as_deref())?;
+        let prompt = self.prompt(&variant)?;
         let options = SearchOptions {
             top_k: q.top_k.or(variant.top_k).unwrap_or(self.settings.top_k),
             filter: q.filter,
             mode: variant.mode.unwrap_or(self.settings.mode),
-            per_source: self.settings.per_source,
+            per_source: variant.per_source.unwrap_or(self.settings.per_source),
         };
         let retrieved = self
             .retriever
@@ -232,7 +255,7 @@ impl Answerer {
             .filter_map(|h| h.similarity)
             .fold(f32::MIN, f32::max);
         let unknown = if self.settings.abstain_on_unknown_names {
-            let names = super::sentences::names(&q.text);
+            let names = crate::text::words::names(&q.text);
             self.retriever.unknown_terms(collection, &names).await?
         } else {
             Vec::new()
@@ -244,12 +267,7 @@ impl Answerer {
         } else {
             None
         };
-        let generator = match (variant.generator, &self.llm) {
-            (Some(GeneratorKind::Extractive), _) | (None | Some(GeneratorKind::Llm), None) => {
-                GeneratorKind::Extractive
-            }
-            (None | Some(GeneratorKind::Llm), Some(_)) => GeneratorKind::Llm,
-        };
+        let generator = self.generator(&variant);
         Ok(Prepared {
             question: q.text,
             abstain,
@@ -257,12 +275,72 @@ impl Answerer {
             generator,
             prompt,
             variant: q.variant,
+            model: variant.model,
             latency: Latency {
                 embed: ms(retrieved.embed),
                 retrieve: ms(retrieved.search),
                 ..Latency::default()
             },
             started,
+        })
+    }
+
+    /// A variant by name; `None`, or `default` when no variant has that name, is the
+    /// configuration itself.
+    pub fn variant(&self, name: Option<&str>) -> Result<Variant, AnswerError> {
+        match name {
+            None => Ok(Variant::default()),
+            Some(name) => match self.variants.get(name) {
+                Some(v) => Ok(v.clone()),
+                None if name == DEFAULT_VARIANT => Ok(Variant::default()),
+                None => Err(AnswerError::UnknownVariant {
+                    name: name.to_owned(),
+                    known: self.variants.keys().cloned().collect::<Vec<_>>().join(", "),
+                }),
+            },
+        }
+    }
+
+    fn prompt(&self, variant: &Variant) -> Result<PromptTemplate, AnswerError> {
+        let name = variant.prompt.as_ref().unwrap_or(&self.settings.prompt);
+        self.prompts
+            .get(name)
+            .cloned()
+            .ok_or_else(|| AnswerError::UnknownPrompt(name.clone()))
+    }
+
+    fn generator(&self, variant: &Variant) -> GeneratorKind {
+        match (variant.generator, &self.llm) {
+            (Some(GeneratorKind::Extractive), _) | (None | Some(GeneratorKind::Llm), None) => {
+                GeneratorKind::Extractive
+            }
+            (None | Some(GeneratorKind::Llm), Some(_)) => GeneratorKind::Llm,
+        }
+    }
+
+    /// What produces a variant's answers, with a hash of every setting that shapes them.
+    pub fn describe(&self, name: Option<&str>) -> Result<VariantInfo, AnswerError> {
+        use sha2::{Digest, Sha256};
+        let variant = self.variant(name)?;
+        let prompt = self.prompt(&variant)?;
+        let model = match (self.generator(&variant), &self.llm) {
+            (GeneratorKind::Llm, Some(llm)) => variant
+                .model
+                .clone()
+                .unwrap_or_else(|| llm.name().to_owned()),
+            _ => extractive::MODEL_NAME.to_owned(),
+        };
+        let embedder = self.retriever.embedder.model_id().to_owned();
+        let shaping = serde_json::json!({
+            "answer": self.settings, "variant": variant, "prompt": prompt.version,
+            "model": model, "embedder": embedder, "service": self.config_hash,
+        });
+        let digest = Sha256::digest(shaping.to_string().as_bytes());
+        Ok(VariantInfo {
+            config_hash: digest.iter().take(6).map(|b| format!("{b:02x}")).collect(),
+            prompt_version: prompt.version,
+            model,
+            embedder,
         })
     }
 
@@ -299,7 +377,7 @@ impl Answerer {
             };
             let event = match finished {
                 Ok(answer) => AnswerEvent::Done(Box::new(answer)),
-                Err(e) => AnswerEvent::Error(Arc::new(e)),
+                Err(e) => AnswerEvent::Error(e),
             };
             let _ = tx.send(event).await;
         });
@@ -351,9 +429,7 @@ impl Answerer {
     async fn extract(&self, p: &Prepared) -> Result<String, AnswerError> {
         let (extractive, question, hits) =
             (self.extractive.clone(), p.question.clone(), p.hits.clone());
-        let text = tokio::task::spawn_blocking(move || extractive.answer(&question, &hits))
-            .await
-            .map_err(|e| EmbedError::Inference(e.to_string()))??;
+        let text = crate::blocking::run(move || extractive.answer(&question, &hits)).await??;
         Ok(text.unwrap_or_else(|| ABSTAIN_TEXT.to_owned()))
     }
 
@@ -362,6 +438,7 @@ impl Answerer {
             messages: p.prompt.messages(&p.question, &p.hits),
             max_tokens: self.settings.max_tokens,
             temperature: self.settings.temperature,
+            model: p.model.clone(),
         }
     }
 
@@ -389,7 +466,7 @@ impl Answerer {
         }
         let llm_used = p.abstain.is_none() && p.generator == GeneratorKind::Llm;
         let model = match (&self.llm, llm_used) {
-            (Some(llm), true) => llm.name().to_owned(),
+            (Some(llm), true) => p.model.clone().unwrap_or_else(|| llm.name().to_owned()),
             _ => extractive::MODEL_NAME.to_owned(),
         };
         let grounding_started = Instant::now();
@@ -427,25 +504,26 @@ impl Answerer {
 
     /// The answer checked against every retrieved passage (numbered as in the prompt).
     async fn ground(&self, p: &Prepared, text: &str) -> Result<Grounding, AnswerError> {
-        let context: Arc<[String]> = p
-            .hits
-            .iter()
-            .map(|h| h.chunk.payload.text.clone())
-            .collect();
-        let profile = self.grounder.answer_profile();
-        let question = Some(p.question.clone());
-        let mut checked = self
-            .grounder
-            .check_blocking(context.clone(), text.to_owned(), question, profile)
-            .await?;
-        if let (Method::LlmJudge, Some(llm)) = (self.grounder.method(), &self.llm) {
-            if let Err(e) = judge(llm.as_ref(), &context, &mut checked).await {
+        let check = Check {
+            context: p
+                .hits
+                .iter()
+                .map(|h| h.chunk.payload.text.clone())
+                .collect(),
+            answer: text.to_owned(),
+            question: Some(p.question.clone()),
+            profile: self.grounder.answer_profile(),
+        };
+        let method = self.grounder.method();
+        match self.grounder.verify(check, method, self.llm.as_ref()).await {
+            Ok(grounding) => Ok(grounding),
+            Err(GroundError::Judge { error, lexical }) => {
                 // The answer stands; its grounding keeps the lexical verdicts.
-                tracing::warn!(error = %e, "the LLM judge failed; keeping the lexical check");
-                checked.method = Method::Lexical;
+                tracing::warn!(error = %error, "the LLM judge failed; keeping the lexical check");
+                Ok(*lexical)
             }
+            Err(e) => Err(e.into()),
         }
-        Ok(checked)
     }
 }
 

@@ -1,12 +1,14 @@
 //! Citation markers `[n]` in an answer, and the citations they point to.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::sentences::content_words;
 use crate::retrieve::Hit;
+use crate::text::markers;
+use crate::text::sentences;
+use crate::text::words::content_words;
 
 /// A cited (or, when abstaining, nearby) passage.
-#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Citation {
     /// The passage's number in the prompt, as used in the answer's `[n]` markers.
     pub n: usize,
@@ -16,26 +18,6 @@ pub struct Citation {
     pub heading: String,
     pub snippet: String,
     pub score: f32,
-}
-
-/// The passage numbers the answer's `[n]` markers use, in order of first use, ignoring numbers
-/// outside `1..=passages`. `[1][3]` and `[1, 3]` are both understood.
-pub fn markers(answer: &str, passages: usize) -> Vec<usize> {
-    let mut used = Vec::new();
-    let mut rest = answer;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find(']') else { break };
-        for part in after[..close].split(',') {
-            if let Ok(n) = part.trim().parse::<usize>() {
-                if (1..=passages).contains(&n) && !used.contains(&n) {
-                    used.push(n);
-                }
-            }
-        }
-        rest = &after[close..];
-    }
-    used
 }
 
 pub fn citation(n: usize, hit: &Hit) -> Citation {
@@ -64,7 +46,7 @@ pub fn snippet(text: &str) -> String {
 
 /// The citations an answer's markers use, in order of first use.
 pub fn cited(answer: &str, hits: &[Hit]) -> Vec<Citation> {
-    markers(answer, hits.len())
+    markers::cited(answer, hits.len())
         .into_iter()
         .filter_map(|n| hits.get(n - 1).map(|h| citation(n, h)))
         .collect()
@@ -78,7 +60,7 @@ pub fn inferred(answer: &str, hits: &[Hit]) -> Vec<Citation> {
         .map(|h| content_words(&h.chunk.payload.text).into_iter().collect())
         .collect();
     let mut used: Vec<usize> = Vec::new();
-    for sentence in super::sentences::split(answer) {
+    for sentence in sentences::split(answer) {
         let words = content_words(&sentence);
         if words.is_empty() {
             continue;
@@ -100,19 +82,4 @@ pub fn inferred(answer: &str, hits: &[Hit]) -> Vec<Citation> {
     used.into_iter()
         .filter_map(|n| hits.get(n - 1).map(|h| citation(n, h)))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markers_in_order_of_first_use_within_range() {
-        assert_eq!(
-            markers("A [2]. B [1][2]. C [1, 3]. D [9] [x]", 3),
-            [2, 1, 3]
-        );
-        assert!(markers("no markers", 3).is_empty());
-        assert!(markers("unclosed [1", 3).is_empty());
-    }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use cairn_ingest::embed::{cosine, EmbedError, Embedder};
 
-use super::sentences;
 use crate::retrieve::Hit;
+use crate::text::{sentences, words};
 
 /// At most this many sentences in an answer.
 const MAX_SENTENCES: usize = 3;
@@ -50,7 +50,7 @@ impl Extractive {
         let (q, rest) = vectors
             .split_first()
             .ok_or_else(|| EmbedError::Inference("no vectors".into()))?;
-        let q_words = sentences::content_words(question);
+        let q_words = words::content_words(question);
         for (c, v) in candidates.iter_mut().zip(rest) {
             c.score = cosine(q, v) + LEXICAL_WEIGHT * overlap(&q_words, &c.text);
         }
@@ -102,7 +102,7 @@ fn overlap(question: &[String], sentence: &str) -> f32 {
         return 0.0;
     }
     let words: std::collections::HashSet<String> =
-        sentences::content_words(sentence).into_iter().collect();
+        words::content_words(sentence).into_iter().collect();
     let found = question.iter().filter(|w| words.contains(*w)).count();
     found as f32 / question.len() as f32
 }

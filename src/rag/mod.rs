@@ -4,4 +4,3 @@ pub mod answer;
 pub mod citations;
 pub mod extractive;
 pub mod prompt;
-pub mod sentences;

@@ -133,9 +133,17 @@ pub fn scratch_copy_of(corpus: &Path) -> Scratch {
 pub struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
+    /// The application core the server runs on. Weak: the server task owns it, so that it is
+    /// dropped (and the store flushed) before the data directory is deleted.
+    core: std::sync::Weak<cairn::app::Cairn>,
 }
 
 impl TestApp {
+    /// The server's own application core (the same one, not a copy).
+    pub fn core(&self) -> Arc<cairn::app::Cairn> {
+        self.core.upgrade().expect("the server is running")
+    }
+
     pub async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
         self.http
             .post(format!("{}{path}", self.url))
@@ -175,11 +183,11 @@ async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -
     let data = tempfile::tempdir().unwrap();
     let mut settings = settings(data.path());
     configure(&mut settings);
-    let state = services::app_state(&settings).unwrap();
-    ingest(&state.ingestor, &[documents], "docs", false).await;
+    let core = cairn::app::Cairn::build(&settings).unwrap();
+    ingest(core.ingestor(), &[documents], "docs", false).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = cairn::http::router(state, &[]);
+    let app = cairn::http::router(core.clone(), &[]);
     // The data directory lives inside the server task, so it is deleted only after the store
     // has been dropped (and flushed) when the runtime stops.
     tokio::spawn(async move {
@@ -189,6 +197,7 @@ async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -
     TestApp {
         url,
         http: reqwest::Client::new(),
+        core: Arc::downgrade(&core),
     }
 }
 

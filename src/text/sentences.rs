@@ -1,4 +1,4 @@
-//! Sentence splitting (Unicode sentence boundaries, UAX #29) and the content words of a text.
+//! Sentence splitting (Unicode sentence boundaries, UAX #29) and answer-sized units of a passage.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -69,53 +69,6 @@ fn is_list_item(line: &str) -> bool {
     line.starts_with("- ") || line.starts_with("* ") || numbered
 }
 
-/// Common English words that carry no content, for lexical overlap.
-const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
-    "i", "if", "in", "is", "it", "its", "my", "of", "on", "or", "our", "so", "that", "the",
-    "their", "there", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why",
-    "will", "with", "you", "your", "me", "should", "would", "could", "about", "into", "than",
-    "then", "them", "they", "have", "has", "had", "not", "no", "yes", "but", "all", "any",
-];
-
-/// Lowercased words of `text` that are not stopwords, with a light plural folding.
-pub fn content_words(text: &str) -> Vec<String> {
-    text.unicode_words()
-        .map(str::to_lowercase)
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .map(|w| fold(&w))
-        .collect()
-}
-
-/// Names in a question: capitalized words that do not start a sentence, and acronyms
-/// ("Salesforce", "HIPAA"). Words with digits are left out: versions and amounts are often
-/// asked about in forms the documents do not spell out.
-pub fn names(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for sentence in text.split_sentence_bounds() {
-        for (i, word) in sentence.unicode_words().enumerate() {
-            let mut chars = word.chars();
-            let first_upper = chars.next().is_some_and(char::is_uppercase);
-            let acronym = word.chars().count() >= 2 && word.chars().all(|c| c.is_uppercase());
-            let has_digit = word.chars().any(|c| c.is_ascii_digit());
-            // "I", "I've", "I'm" are not names.
-            let pronoun = word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
-            let name = (acronym || (first_upper && i > 0)) && !has_digit && !pronoun;
-            if name && !out.iter().any(|w| w == word) {
-                out.push(word.to_owned());
-            }
-        }
-    }
-    out
-}
-
-fn fold(word: &str) -> String {
-    match word.strip_suffix('s') {
-        Some(stem) if stem.len() >= 3 && !stem.ends_with('s') => stem.to_owned(),
-        _ => word.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,20 +98,6 @@ mod tests {
                 "More.",
                 "| Plan | Days |\n| Team | 30 |",
             ]
-        );
-    }
-
-    #[test]
-    fn names_skip_sentence_starts_and_numbers() {
-        let q = "Does Tidepool work with Salesforce? Why not HIPAA in v1 or 3.7? I've asked.";
-        assert_eq!(names(q), ["Tidepool", "Salesforce", "HIPAA"]);
-    }
-
-    #[test]
-    fn content_words_drop_stopwords_and_fold_plurals() {
-        assert_eq!(
-            content_words("How do I restore the backups?"),
-            ["restore", "backup"]
         );
     }
 }

@@ -1,0 +1,263 @@
+//! Answering and the answer log: ask (whole or streamed), rate, read back, stats, insights, and
+//! the groundedness check of any chatbot's answer.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use cairn_ingest::domain::CollectionName;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::{AppError, Cairn};
+use crate::answer_log::stats::{self, Stats};
+use crate::answer_log::{AnswerFilter, Feedback, LoggedAnswer, Page, Rated, Rating, Reason};
+use crate::ground::{Check, GroundError, Grounding, Method, Profile};
+use crate::insights::{self, Insights};
+use crate::monitor;
+use crate::rag::answer::{Answer, AnswerEvent, Question};
+use crate::rag::citations::Citation;
+
+/// Insights look at this many of the newest answers that went wrong.
+const INSIGHT_ANSWERS: usize = 1000;
+
+/// Events of a streamed answer, in order: one `Retrieval`, `Token`s, then `Done` (logged
+/// before it is sent) or `Failed`.
+#[derive(Debug)]
+pub enum AskEvent {
+    Retrieval(Vec<Citation>),
+    Token(String),
+    Done(Box<Answer>),
+    Failed(AppError),
+}
+
+/// An answer from any chatbot, to check against the passages it was given.
+#[derive(Debug, Clone)]
+pub struct GroundingRequest {
+    pub check: Check,
+    /// The configured method when `None`.
+    pub method: Option<Method>,
+}
+
+/// One exported rating: enough to turn into a regression question.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRow {
+    pub answer_id: String,
+    pub collection: String,
+    pub question: String,
+    pub answer: String,
+    pub sources: Vec<String>,
+    pub rating: Rating,
+    pub reason: Option<Reason>,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Cairn {
+    /// Answers a question, logs the answer (on disk before this returns) and counts it.
+    pub async fn ask(&self, collection: &CollectionName, q: Question) -> Result<Answer, AppError> {
+        let question = q.text.clone();
+        let answer = self.answer(collection, q).await;
+        match answer {
+            Ok(answer) => {
+                self.record(collection, &question, &answer).await?;
+                Ok(answer)
+            }
+            Err(e) => {
+                monitor::answer_failed(collection.as_str());
+                Err(e)
+            }
+        }
+    }
+
+    /// Answers without logging or counting: what evaluation runs use, so that a run does not
+    /// pollute the production answer log and its statistics.
+    pub async fn answer(
+        &self,
+        collection: &CollectionName,
+        q: Question,
+    ) -> Result<Answer, AppError> {
+        Ok(self.answer_traced(collection, q).await?.0)
+    }
+
+    /// The answer and every passage retrieved for it (cited or not), for evaluation.
+    pub async fn answer_traced(
+        &self,
+        collection: &CollectionName,
+        q: Question,
+    ) -> Result<(Answer, Vec<Citation>), AppError> {
+        let prepared = self.answerer.prepare(collection, q).await?;
+        let retrieved = prepared.candidates();
+        Ok((self.answerer.answer(prepared).await?, retrieved))
+    }
+
+    /// Like [`Self::ask`], as events. Dropping the receiver cancels generation.
+    pub async fn ask_streaming(
+        self: &Arc<Self>,
+        collection: &CollectionName,
+        q: Question,
+    ) -> Result<mpsc::Receiver<AskEvent>, AppError> {
+        let question = q.text.clone();
+        let prepared = match self.answerer.prepare(collection, q).await {
+            Ok(p) => p,
+            Err(e) => {
+                monitor::answer_failed(collection.as_str());
+                return Err(e.into());
+            }
+        };
+        let mut events = self.answerer.stream(prepared);
+        let (tx, rx) = mpsc::channel(32);
+        let (this, collection) = (self.clone(), collection.clone());
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                let out = match event {
+                    AnswerEvent::Retrieval(c) => AskEvent::Retrieval(c),
+                    AnswerEvent::Token(t) => AskEvent::Token(t),
+                    AnswerEvent::Done(answer) => {
+                        match this.record(&collection, &question, &answer).await {
+                            Ok(()) => AskEvent::Done(answer),
+                            Err(e) => AskEvent::Failed(e),
+                        }
+                    }
+                    AnswerEvent::Error(e) => {
+                        monitor::answer_failed(collection.as_str());
+                        AskEvent::Failed(e.into())
+                    }
+                };
+                // The client went away: dropping `events` stops the generation.
+                if tx.send(out).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn record(
+        &self,
+        collection: &CollectionName,
+        question: &str,
+        answer: &Answer,
+    ) -> Result<(), AppError> {
+        let (c, q, a) = (collection.to_string(), question.to_owned(), answer.clone());
+        self.logged(move |log| log.append(&c, &q, &a)).await?;
+        monitor::answer(collection.as_str(), answer);
+        Ok(())
+    }
+
+    /// Records a client's rating (replacing that client's earlier one); true when replaced.
+    pub async fn rate(&self, answer_id: &str, feedback: Feedback) -> Result<bool, AppError> {
+        let (id, stored) = (answer_id.to_owned(), feedback.clone());
+        let rated = self.logged(move |log| log.rate(&id, &stored)).await?;
+        let replaced = match rated {
+            Rated::UnknownAnswer => return Err(AppError::AnswerNotFound(answer_id.to_owned())),
+            Rated::Created => false,
+            Rated::Replaced => true,
+        };
+        monitor::feedback(feedback.rating);
+        Ok(replaced)
+    }
+
+    pub async fn logged_answer(&self, answer_id: &str) -> Result<LoggedAnswer, AppError> {
+        let id = answer_id.to_owned();
+        self.logged(move |log| log.get(&id))
+            .await?
+            .ok_or_else(|| AppError::AnswerNotFound(answer_id.to_owned()))
+    }
+
+    /// Newest first, a page at a time.
+    pub async fn answers(
+        &self,
+        filter: AnswerFilter,
+        limit: usize,
+        cursor: Option<i64>,
+    ) -> Result<Page, AppError> {
+        self.logged(move |log| log.list(&filter, limit, cursor))
+            .await
+    }
+
+    /// One row per rating of the filter's `rating` kind (every rating when it is `None`).
+    pub async fn feedback_export(&self, filter: AnswerFilter) -> Result<Vec<ExportRow>, AppError> {
+        let wanted = filter.rating;
+        let answers = self.logged(move |log| log.all(&filter)).await?;
+        let mut rows = Vec::new();
+        for a in &answers {
+            for f in a
+                .feedback
+                .iter()
+                .filter(|f| wanted.is_none_or(|r| r == f.rating))
+            {
+                rows.push(ExportRow {
+                    answer_id: a.answer.answer_id.clone(),
+                    collection: a.collection.clone(),
+                    question: a.question.clone(),
+                    answer: a.answer.answer.clone(),
+                    sources: a.answer.sources(),
+                    rating: f.rating,
+                    reason: f.reason,
+                    comment: f.comment.clone(),
+                    created_at: f.created_at,
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    pub async fn stats(&self, filter: AnswerFilter) -> Result<Stats, AppError> {
+        let answers = self.logged(move |log| log.all(&filter)).await?;
+        Ok(stats::compute(&answers, &self.pricing))
+    }
+
+    /// Recurring topics among the questions of answers rated down or flagged as hallucinated.
+    pub async fn insights(&self, filter: AnswerFilter) -> Result<Insights, AppError> {
+        let down = AnswerFilter {
+            rating: Some(Rating::Down),
+            ..filter.clone()
+        };
+        let flagged = AnswerFilter {
+            hallucinated: Some(true),
+            ..filter
+        };
+        let answers = self
+            .logged(move |log| {
+                // The union of two filters, each answer once.
+                let mut answers = log.list(&down, INSIGHT_ANSWERS, None)?.answers;
+                let mut seen: HashSet<String> =
+                    answers.iter().map(|a| a.answer_id().to_owned()).collect();
+                for a in log.list(&flagged, INSIGHT_ANSWERS, None)?.answers {
+                    if seen.insert(a.answer_id().to_owned()) {
+                        answers.push(a);
+                    }
+                }
+                Ok(answers)
+            })
+            .await?;
+        let embedder = self.retriever.embedder.clone();
+        Ok(crate::blocking::run(move || insights::topics(embedder.as_ref(), &answers)).await??)
+    }
+
+    /// The groundedness check every answer gets, for an answer from any chatbot. Unlike the
+    /// answer flow, a failed LLM judge is an error here: the caller asked for its verdict.
+    pub async fn check_grounding(&self, request: GroundingRequest) -> Result<Grounding, AppError> {
+        let method = request.method.unwrap_or(self.answerer.grounder.method());
+        let llm = self.answerer.llm.as_ref();
+        if method == Method::LlmJudge && llm.is_none() {
+            return Err(AppError::NoLlm);
+        }
+        match self
+            .answerer
+            .grounder
+            .verify(request.check, method, llm)
+            .await
+        {
+            Ok(g) => Ok(g),
+            Err(GroundError::Judge { error, .. }) => Err(AppError::Judge(error)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The profile applied to cairn's own answers.
+    pub fn answer_profile(&self) -> Profile {
+        self.answerer.grounder.answer_profile()
+    }
+}

@@ -1,0 +1,103 @@
+//! The application core: every use case (ask, ask streaming, rate, read the answer log, stats,
+//! insights, check grounding, datasets, evaluate) is one method of [`Cairn`]. It is the one
+//! place that answers, logs and counts; the HTTP handlers, the CLI and evaluation runs call it
+//! and only convert its errors.
+
+mod answers;
+mod collections;
+mod datasets;
+mod error;
+mod evals;
+
+use std::sync::Arc;
+
+use cairn_ingest::embed::{Bm25, Embedder};
+use cairn_ingest::pipeline::Ingestor;
+use cairn_ingest::store::VectorStore;
+
+pub use answers::{AskEvent, ExportRow, GroundingRequest};
+pub use error::AppError;
+pub use evals::{EvalDataset, EvalRequest};
+
+use crate::answer_log::stats::Pricing;
+use crate::answer_log::{AnswerLog, LogError};
+use crate::config::Settings;
+use crate::eval::store::EvalStore;
+use crate::rag::answer::Answerer;
+use crate::retrieve::Retriever;
+use crate::services;
+
+/// The running application: one embedder, one store, one answer log, shared by every caller.
+pub struct Cairn {
+    store: Arc<dyn VectorStore>,
+    retriever: Retriever,
+    answerer: Answerer,
+    ingestor: Ingestor,
+    log: Arc<dyn AnswerLog>,
+    evals: Arc<EvalStore>,
+    pricing: Pricing,
+}
+
+impl Cairn {
+    /// Builds everything from the settings (loads the model, opens the store and the logs).
+    pub fn build(settings: &Settings) -> anyhow::Result<Arc<Self>> {
+        let store = services::vector_store(settings)?;
+        let retriever = Retriever {
+            embedder: services::embedder(settings)?,
+            bm25: Arc::new(Bm25::new()?),
+            store: store.clone(),
+        };
+        let answerer = services::answerer(settings, retriever.clone())?;
+        let ingestor = Ingestor {
+            embedder: retriever.embedder.clone(),
+            bm25: retriever.bm25.clone(),
+            store: store.clone(),
+            chunker: services::chunker(settings)?,
+        };
+        Ok(Arc::new(Self {
+            store,
+            retriever,
+            answerer,
+            ingestor,
+            log: services::answer_log(settings)?,
+            evals: Arc::new(EvalStore::open(&settings.data_dir)?),
+            pricing: settings.pricing.clone(),
+        }))
+    }
+
+    /// The ingest pipeline over the app's own store and embedder (the embedded store allows one
+    /// handle per collection and process).
+    pub fn ingestor(&self) -> &Ingestor {
+        &self.ingestor
+    }
+
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.retriever.embedder
+    }
+
+    pub fn store(&self) -> &Arc<dyn VectorStore> {
+        &self.store
+    }
+
+    /// Whether a language model is configured.
+    pub fn llm_name(&self) -> Option<&str> {
+        self.answerer.llm.as_ref().map(|l| l.name())
+    }
+
+    /// Readiness of the language model (`Ok` when none is configured).
+    pub async fn llm_ready(&self) -> Result<(), crate::llm::LlmError> {
+        match &self.answerer.llm {
+            None => Ok(()),
+            Some(llm) => llm.ready().await,
+        }
+    }
+
+    /// Runs an answer-log call off the async workers (SQLite waits for the disk).
+    async fn logged<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn AnswerLog) -> Result<T, LogError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let log = self.log.clone();
+        Ok(crate::blocking::run(move || f(log.as_ref())).await??)
+    }
+}

@@ -1,0 +1,124 @@
+//! The result of an evaluation run: what `cairn eval --json` prints, `GET /v1/evals/{id}`
+//! returns and the HTML report shows (docs/evaluation.md documents every field).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ground::Grounding;
+use crate::rag::answer::Latency;
+use crate::rag::citations::Citation;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EvalResult {
+    pub run: RunInfo,
+    /// `metrics[variant][metric]`.
+    pub metrics: BTreeMap<String, BTreeMap<String, Metric>>,
+    /// Each variant after the first against the first (the baseline).
+    pub comparisons: Vec<Comparison>,
+    pub items: Vec<ItemResult>,
+    /// Plain-language cautions (few items, failed items).
+    pub warnings: Vec<String>,
+}
+
+/// Everything needed to reproduce the run.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RunInfo {
+    pub id: String,
+    pub dataset: String,
+    pub dataset_version: String,
+    pub collection: String,
+    /// Chunks in the collection when the run started.
+    pub points: usize,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub cairn_version: String,
+    /// In run order; the first is the baseline.
+    pub variant_order: Vec<String>,
+    pub variants: BTreeMap<String, VariantInfo>,
+}
+
+/// What produced a variant's answers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct VariantInfo {
+    pub config_hash: String,
+    pub prompt_version: String,
+    pub model: String,
+    pub embedder: String,
+}
+
+/// An aggregate with its 95% bootstrap interval over `n` items; `value` is null without data.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Metric {
+    pub value: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    pub n: usize,
+}
+
+/// A candidate against the baseline on the items both answered.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Comparison {
+    pub baseline: String,
+    pub candidate: String,
+    pub metrics: BTreeMap<String, Delta>,
+    /// Items the candidate did worse on (see docs/evaluation.md for what counts).
+    pub regressed: Vec<String>,
+    pub improved: Vec<String>,
+    /// One sentence per metric whose difference is significant at 5%, or that none is.
+    pub summary: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Delta {
+    /// candidate − baseline.
+    pub delta: Option<f64>,
+    /// Paired bootstrap interval of the delta.
+    pub ci95: Option<[f64; 2]>,
+    /// Exact McNemar for yes/no metrics, paired bootstrap otherwise.
+    pub p_value: Option<f64>,
+    /// Items with a value under both variants.
+    pub n: usize,
+    pub test: Test,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Test {
+    McnemarExact,
+    PairedBootstrap,
+}
+
+/// One item under one variant.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ItemResult {
+    pub id: String,
+    pub variant: String,
+    pub question: String,
+    pub answerable: bool,
+    pub abstained: bool,
+    /// Answered an answerable item, or abstained on an unanswerable one.
+    pub behaved: bool,
+    /// Null without expected sources.
+    pub hit_at_1: Option<bool>,
+    pub hit_at_5: Option<bool>,
+    pub reciprocal_rank: Option<f64>,
+    /// Share of the keywords found in the answer; null without keywords.
+    pub keyword_recall: Option<f64>,
+    /// Cosine similarity of the answer to the reference answer; null without one.
+    pub reference_similarity: Option<f64>,
+    /// Null when it abstained (nothing was claimed).
+    pub hallucinated: Option<bool>,
+    pub grounding_score: Option<f64>,
+    pub latency_ms: Latency,
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    pub cost: f64,
+    pub answer: String,
+    pub citations: Vec<Citation>,
+    /// Sources of the retrieved passages, best first.
+    pub retrieved: Vec<String>,
+    pub grounding: Option<Grounding>,
+    /// Why the item has no answer (the answer flow failed); its metrics are then null.
+    pub error: Option<String>,
+}

@@ -1,0 +1,293 @@
+//! Datasets and evaluation runs in SQLite (`evals.sqlite3`, beside the answer log): every
+//! dataset version and every run, with what is needed to reproduce it.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::dataset::{self, Dataset, Item};
+use super::result::EvalResult;
+use crate::answer_log::LogError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS dataset_versions (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    items_json TEXT NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE TABLE IF NOT EXISTS eval_runs (
+    id          TEXT PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    dataset     TEXT NOT NULL,
+    collection  TEXT NOT NULL,
+    error       TEXT,
+    result_json TEXT
+);";
+
+/// A dataset's name, newest version and size, for listings.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DatasetSummary {
+    pub name: String,
+    pub version: String,
+    pub items: usize,
+    pub created_at: DateTime<Utc>,
+    /// How many versions are stored.
+    pub versions: usize,
+}
+
+/// Where a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Done,
+    Failed,
+}
+
+/// A stored run: its status and, when done, its result.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RunRecord {
+    pub id: String,
+    pub status: RunStatus,
+    pub created_at: DateTime<Utc>,
+    pub dataset: String,
+    pub collection: String,
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<EvalResult>,
+}
+
+pub struct EvalStore {
+    connection: Mutex<Connection>,
+}
+
+impl EvalStore {
+    /// Opens (or creates) `evals.sqlite3` in `data_dir`. Runs left `running` by a process that
+    /// stopped are marked failed: nothing will finish them.
+    pub fn open(data_dir: &Path) -> Result<Self, LogError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| LogError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
+        let path = data_dir.join("evals.sqlite3");
+        let c = Connection::open(&path)
+            .map_err(|e| LogError::Storage(format!("cannot open {}: {e}", path.display())))?;
+        c.pragma_update(None, "journal_mode", "WAL")
+            .and_then(|_| c.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|_| c.busy_timeout(std::time::Duration::from_secs(5)))
+            .and_then(|_| c.execute_batch(SCHEMA))
+            .and_then(|_| {
+                c.execute(
+                    "UPDATE eval_runs SET status = 'failed',
+                     error = 'interrupted: the server stopped before the run finished'
+                     WHERE status = 'running'",
+                    [],
+                )
+            })
+            .map_err(storage)?;
+        Ok(Self {
+            connection: Mutex::new(c),
+        })
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        // SQLite keeps its own transactions, so a lock poisoned by a panic is still usable.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores `items` as the newest version of `name` (the same items keep their version).
+    pub fn save_dataset(&self, name: &str, items: &[Item]) -> Result<Dataset, LogError> {
+        let version = dataset::version(items);
+        let json = serde_json::to_string(items).map_err(|e| LogError::Storage(e.to_string()))?;
+        let now = Utc::now();
+        let c = self.connection();
+        // Re-importing an older version makes it the newest again.
+        c.execute(
+            "DELETE FROM dataset_versions WHERE name = ?1 AND version = ?2",
+            params![name, version],
+        )
+        .map_err(storage)?;
+        c.execute(
+            "INSERT INTO dataset_versions (name, version, created_at, items_json)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![name, version, time_text(now), json],
+        )
+        .map_err(storage)?;
+        Ok(Dataset {
+            name: name.to_owned(),
+            version,
+            created_at: now,
+            items: items.to_vec(),
+        })
+    }
+
+    /// The newest version of `name`, or the given one.
+    pub fn dataset(&self, name: &str, version: Option<&str>) -> Result<Option<Dataset>, LogError> {
+        let c = self.connection();
+        let row: Option<(String, String, String)> = c
+            .query_row(
+                "SELECT version, created_at, items_json FROM dataset_versions
+                 WHERE name = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY seq DESC LIMIT 1",
+                params![name, version],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(storage)?;
+        row.map(|(version, created_at, json)| {
+            Ok(Dataset {
+                name: name.to_owned(),
+                version,
+                created_at: parse_time(&created_at)?,
+                items: serde_json::from_str(&json).map_err(|e| LogError::Storage(e.to_string()))?,
+            })
+        })
+        .transpose()
+    }
+
+    pub fn datasets(&self) -> Result<Vec<DatasetSummary>, LogError> {
+        let c = self.connection();
+        let mut statement = c
+            .prepare(
+                "SELECT d.name, d.version, d.created_at, d.items_json,
+                        (SELECT COUNT(*) FROM dataset_versions v WHERE v.name = d.name)
+                 FROM dataset_versions d
+                 WHERE d.seq = (SELECT MAX(seq) FROM dataset_versions m WHERE m.name = d.name)
+                 ORDER BY d.name",
+            )
+            .map_err(storage)?;
+        let rows = statement
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, version, created_at, json, versions) = row.map_err(storage)?;
+            let items: Vec<Item> =
+                serde_json::from_str(&json).map_err(|e| LogError::Storage(e.to_string()))?;
+            out.push(DatasetSummary {
+                name,
+                version,
+                items: items.len(),
+                created_at: parse_time(&created_at)?,
+                versions: usize::try_from(versions).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn start_run(&self, id: &str, dataset: &str, collection: &str) -> Result<(), LogError> {
+        self.connection()
+            .execute(
+                "INSERT INTO eval_runs (id, created_at, status, dataset, collection)
+                 VALUES (?1, ?2, 'running', ?3, ?4)",
+                params![id, time_text(Utc::now()), dataset, collection],
+            )
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    pub fn finish_run(&self, id: &str, outcome: Result<&EvalResult, &str>) -> Result<(), LogError> {
+        let (status, error, json) = match outcome {
+            Ok(result) => (
+                "done",
+                None,
+                Some(serde_json::to_string(result).map_err(|e| LogError::Storage(e.to_string()))?),
+            ),
+            Err(message) => ("failed", Some(message), None),
+        };
+        self.connection()
+            .execute(
+                "UPDATE eval_runs SET status = ?2, error = ?3, result_json = ?4 WHERE id = ?1",
+                params![id, status, error, json],
+            )
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    pub fn run(&self, id: &str) -> Result<Option<RunRecord>, LogError> {
+        self.runs_where("WHERE id = ?1", id, true)
+            .map(|mut runs| runs.pop())
+    }
+
+    /// Newest first, without their results (fetch one run for that).
+    pub fn runs(&self) -> Result<Vec<RunRecord>, LogError> {
+        self.runs_where("WHERE ?1 = ?1", "", false)
+    }
+
+    fn runs_where(
+        &self,
+        clause: &str,
+        value: &str,
+        with_result: bool,
+    ) -> Result<Vec<RunRecord>, LogError> {
+        let c = self.connection();
+        let sql = format!(
+            "SELECT id, created_at, status, dataset, collection, error, result_json FROM eval_runs
+             {clause} ORDER BY created_at DESC LIMIT 1000"
+        );
+        let mut statement = c.prepare(&sql).map_err(storage)?;
+        let rows = statement
+            .query_map([value], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, created_at, status, dataset, collection, error, json) =
+                row.map_err(storage)?;
+            let result = match json.filter(|_| with_result) {
+                Some(j) => {
+                    Some(serde_json::from_str(&j).map_err(|e| LogError::Storage(e.to_string()))?)
+                }
+                None => None,
+            };
+            out.push(RunRecord {
+                id,
+                status: serde_json::from_value(serde_json::Value::String(status))
+                    .map_err(|e| LogError::Storage(e.to_string()))?,
+                created_at: parse_time(&created_at)?,
+                dataset,
+                collection,
+                error,
+                result,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, LogError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| LogError::Storage(format!("bad time {text:?}: {e}")))
+}
+
+fn storage(e: rusqlite::Error) -> LogError {
+    LogError::Storage(e.to_string())
+}

@@ -23,7 +23,7 @@ use crate::answer_log::stats::Pricing;
 use crate::answer_log::{AnswerLog, LogError};
 use crate::config::Settings;
 use crate::eval::store::EvalStore;
-use crate::rag::answer::Answerer;
+use crate::rag::answer::{Answerer, DEFAULT_VARIANT};
 use crate::retrieve::Retriever;
 use crate::services;
 
@@ -77,6 +77,18 @@ impl Cairn {
 
     pub fn store(&self) -> &Arc<dyn VectorStore> {
         &self.store
+    }
+
+    /// `default` and every configured variant, the values a question's `variant` may take.
+    pub fn variant_names(&self) -> Vec<String> {
+        let configured = self
+            .answerer
+            .variants
+            .keys()
+            .filter(|k| *k != DEFAULT_VARIANT);
+        std::iter::once(DEFAULT_VARIANT.to_owned())
+            .chain(configured.cloned())
+            .collect()
     }
 
     /// Whether a language model is configured.

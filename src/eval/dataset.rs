@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_QUESTION_CHARS: usize = 2000;
 /// Largest dataset accepted, in items.
 pub const MAX_ITEMS: usize = 10_000;
+/// Longest reference answer, as for grounding checks.
+pub const MAX_REFERENCE_CHARS: usize = 20_000;
+/// Most expected sources or keywords per item.
+pub const MAX_LIST: usize = 100;
 
 /// One question of a dataset. Only `question` is required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -139,7 +143,7 @@ pub fn checked(mut item: Item, line: usize) -> Result<Item, DatasetError> {
         item.id = line.to_string();
     }
     let chars = item.question.chars().count();
-    if chars == 0 {
+    if crate::text::is_blank(&item.question) {
         return Err(row(line, "question is empty".into()));
     }
     if chars > MAX_QUESTION_CHARS {
@@ -150,6 +154,24 @@ pub fn checked(mut item: Item, line: usize) -> Result<Item, DatasetError> {
     }
     if item.id.chars().count() > 200 {
         return Err(row(line, "id is longer than 200 characters".into()));
+    }
+    let reference = item
+        .reference_answer
+        .as_deref()
+        .map_or(0, |r| r.chars().count());
+    if reference > MAX_REFERENCE_CHARS {
+        return Err(row(
+            line,
+            format!(
+                "reference_answer has {reference} characters; the limit is {MAX_REFERENCE_CHARS}"
+            ),
+        ));
+    }
+    if item.expected_sources.len() > MAX_LIST || item.keywords.len() > MAX_LIST {
+        return Err(row(
+            line,
+            format!("at most {MAX_LIST} expected_sources and {MAX_LIST} keywords per item"),
+        ));
     }
     item.expected_sources.retain(|s| !s.trim().is_empty());
     item.keywords.retain(|k| !k.trim().is_empty());

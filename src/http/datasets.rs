@@ -53,8 +53,8 @@ pub async fn get(
 /// row rejects the file, naming its line; nothing of it is stored.
 #[utoipa::path(post, path = "/v1/datasets/{name}", tag = "evaluation",
     params(validate::NamePath),
-    request_body(content = String, content_type = "application/x-ndjson",
-                 description = "one item per line: {\"id\", \"question\", \"expected_sources\", \"reference_answer\", \"keywords\", \"answerable\"}; or text/csv with those columns"),
+    request_body(description = "a whole file: JSON Lines, one item per line (`{\"id\", \"question\", \"expected_sources\", \"reference_answer\", \"keywords\", \"answerable\"}`; also accepted as text/plain), or CSV with those columns",
+                 content((String = "application/x-ndjson"), (String = "text/csv"), (String = "text/plain"))),
     responses((status = 201, body = Dataset), (status = 400, body = ErrorBody),
               (status = 415, body = ErrorBody)))]
 pub async fn import(
@@ -76,14 +76,14 @@ pub async fn import(
         .as_deref()
     {
         Some("text/csv") => Format::Csv,
-        Some("application/x-ndjson" | "application/jsonl" | "application/jsonlines") => {
-            Format::Jsonl
-        }
-        _ => {
-            return Err(ApiError::new(super::error::Code::UnsupportedMediaType)
-                .message("expected a JSON Lines or CSV body")
-                .hint("send Content-Type: application/x-ndjson (JSON Lines) or text/csv"))
-        }
+        Some(
+            "application/x-ndjson" | "application/jsonl" | "application/jsonlines" | "text/plain",
+        ) => Format::Jsonl,
+        _ => return Err(ApiError::new(super::error::Code::UnsupportedMediaType)
+            .message("expected a JSON Lines or CSV body")
+            .hint(
+                "send Content-Type: application/x-ndjson (JSON Lines, or text/plain) or text/csv",
+            )),
     };
     let dataset = app.import_dataset(&name, body, format).await?;
     Ok((StatusCode::CREATED, axum::Json(dataset)))
@@ -113,6 +113,7 @@ pub struct FromAnswerRequest {
     pub answer_id: String,
     /// The sources it should have used; the ones it cited when omitted.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub expected_sources: Option<Vec<String>>,
     /// The right answer, kept as the item's reference answer.
     #[serde(default)]

@@ -9,9 +9,19 @@ use super::error::{Code, ErrorBody};
 use super::json::{Multipart, Path};
 use super::{validate, ApiError, AppState};
 
+/// The upload form: one or more `file` parts, nothing else.
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadForm {
+    /// A file; its file name (without directories) is its source, and its extension its format.
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
+    #[allow(dead_code)] // read by the OpenAPI derive only
+    file: Vec<Vec<u8>>,
+}
+
 #[utoipa::path(post, path = "/v1/collections/{name}/documents", tag = "collections",
     params(validate::NamePath),
-    request_body(content_type = "multipart/form-data", description = "one or more `file` parts"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 200, body = Object, description = "the ingest summary (files, chunks, skipped with reasons)"),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn upload(
@@ -23,10 +33,20 @@ pub async fn upload(
     let dir = tempfile::tempdir().map_err(|e| internal(&e))?;
     let mut files = 0;
     while let Some(field) = multipart.next_field().await? {
-        let Some(file_name) = field.file_name().map(safe_name) else {
-            continue; // a plain form field
+        let file_name = match (field.name(), field.file_name()) {
+            (Some("file"), Some(name)) => safe_name(name)?,
+            (Some("file"), None) => {
+                return Err(ApiError::new(Code::BadUpload)
+                    .message("a `file` part has no file name")
+                    .hint("send each file as a file part, e.g. curl -F file=@faq.md"))
+            }
+            (other, _) => {
+                return Err(ApiError::new(Code::BadUpload).message(format!(
+                    "unexpected form field {:?}: the upload takes only `file` parts",
+                    other.unwrap_or_default()
+                )))
+            }
         };
-        let file_name = file_name?;
         let bytes = field.bytes().await?;
         tokio::fs::write(dir.path().join(&file_name), &bytes)
             .await

@@ -60,10 +60,11 @@ error_codes! {
     EmptyQuestion: "empty_question", BAD_REQUEST, "question is empty", "send a non-empty \"question\"";
     QuestionTooLong: "question_too_long", BAD_REQUEST, "question is too long", "shorten the question (at most 2000 characters)";
     TopKOutOfRange: "top_k_out_of_range", BAD_REQUEST, "top_k is out of range", "omit top_k for the configured default";
+    PerSourceOutOfRange: "per_source_out_of_range", BAD_REQUEST, "per_source is out of range", "use 0 (no limit) to 50, or omit it for 3";
     UnknownVariant: "unknown_variant", BAD_REQUEST, "unknown variant", "omit \"variant\", or use one of the [variants] of the configuration";
     EmptyAnswer: "empty_answer", BAD_REQUEST, "answer is empty", "send a non-empty \"answer\"";
     AnswerTooLong: "answer_too_long", BAD_REQUEST, "answer is too long", "shorten the answer (at most 20000 characters)";
-    EmptyContext: "empty_context", BAD_REQUEST, "context has no text", "send the passages the answer was written from, as \"context\": [\"...\"]";
+    EmptyContext: "empty_context", BAD_REQUEST, "context has no passages", "send the passages the answer was written from, as \"context\": [\"...\"]";
     ContextTooLong: "context_too_long", BAD_REQUEST, "context is too long", "send only the passages the answer was written from (at most 100 passages, 200000 characters)";
     NoLlmConfigured: "no_llm_configured", BAD_REQUEST, "the llm_judge method needs a language model, and none is configured", "set llm.base_url (CAIRN_LLM__BASE_URL), or use \"method\": \"lexical\"";
     CommentTooLong: "comment_too_long", BAD_REQUEST, "comment is too long", "shorten the comment (at most 2000 characters)";

@@ -23,10 +23,12 @@ pub const MAX_QUESTION_CHARS: usize = 2000;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
-    /// The passages the answer was written from; its `[n]` markers count from 1 here.
+    /// The passages the answer was written from; its `[n]` markers count from 1 here. Blank
+    /// passages support nothing.
     #[schema(min_items = 1, max_items = 100)]
     pub context: Vec<String>,
-    #[schema(min_length = 1, max_length = 20000)]
+    /// Not blank.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub answer: String,
     /// The question, which gives a short answer ("Delhi") its meaning.
     #[serde(default)]
@@ -79,7 +81,7 @@ fn validate(request: &CheckRequest) -> Result<(), ApiError> {
         }
     }
     let chars: usize = request.context.iter().map(|p| p.chars().count()).sum();
-    if request.context.iter().all(|p| p.trim().is_empty()) {
+    if request.context.is_empty() {
         return Err(ApiError::new(Code::EmptyContext));
     }
     if request.context.len() > MAX_PASSAGES || chars > MAX_CONTEXT_CHARS {

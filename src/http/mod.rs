@@ -81,17 +81,15 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(large_bodies)
 }
 
-/// The OpenAPI document the server serves.
-pub fn openapi_document() -> serde_json::Value {
-    let (_, doc) = api().split_for_parts();
-    openapi::finish(doc)
-}
-
 pub fn router(app: Arc<Cairn>, cors_origins: &[String]) -> Router {
     // Install the metrics recorder before the first request records anything.
     crate::monitor::handle();
     let (routes, doc) = api().split_for_parts();
-    let doc = Arc::new(openapi::finish(doc));
+    let configured = openapi::Configured {
+        variants: app.variant_names(),
+        llm: app.llm_name().is_some(),
+    };
+    let doc = Arc::new(openapi::finish(doc, &configured));
     routes
         .route(
             "/openapi.json",

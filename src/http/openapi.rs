@@ -33,9 +33,38 @@ const WITH_BODY: &[(u16, &str)] = &[
 /// Statuses any route with parameters can answer with.
 const WITH_PARAMS: &[(u16, &str)] = &[(400, "a parameter is not valid")];
 
-/// The final document: the generated one, plus the error table and the common error responses.
-pub fn finish(doc: utoipa::openapi::OpenApi) -> Value {
+/// What this server accepts that depends on its configuration.
+pub struct Configured {
+    /// `default` and the configured variants: the only values `variant` accepts.
+    pub variants: Vec<String>,
+    /// Whether a language model is configured (`llm_judge` needs one).
+    pub llm: bool,
+}
+
+/// The final document: the generated one, plus the error table, the common error responses and
+/// what this server's configuration accepts.
+pub fn finish(doc: utoipa::openapi::OpenApi, configured: &Configured) -> Value {
     let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    // A streamed answer (`"stream": true`) is an event stream.
+    doc["paths"]["/v1/collections/{name}/query"]["post"]["responses"]["200"]["content"]
+        ["text/event-stream"] = json!({ "schema": {
+            "type": "object", "required": ["event", "data"],
+            "properties": {
+                "event": { "enum": ["retrieval", "token", "done", "error"] },
+                "data": { "type": "string", "description": "JSON: {citations} | {text} | Answer | ErrorBody" }
+            } } });
+    let schemas = &mut doc["components"]["schemas"];
+    if !configured.llm {
+        schemas["CheckRequest"]["properties"]["method"] = json!({
+            "type": ["string", "null"], "enum": ["lexical", null],
+            "description": "`lexical`; `llm_judge` needs a configured language model, and this server has none"
+        });
+    }
+    let variants = &configured.variants;
+    let mut nullable: Vec<Value> = variants.iter().map(|v| json!(v)).collect();
+    nullable.push(Value::Null);
+    schemas["QueryRequest"]["properties"]["variant"]["enum"] = Value::Array(nullable);
+    schemas["StartEval"]["properties"]["variants"]["items"]["enum"] = json!(variants);
     let codes: Vec<Value> = Code::ALL
         .iter()
         .map(|c| {

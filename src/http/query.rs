@@ -23,10 +23,11 @@ pub const MAX_TOP_K: usize = 20;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryRequest {
-    #[schema(min_length = 1, max_length = 2000)]
+    /// Not blank.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     pub question: String,
     /// Passages to retrieve; the configured default (5) when omitted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "validate::optional_integer")]
     #[schema(minimum = 1, maximum = 20)]
     pub top_k: Option<usize>,
     #[serde(default)]

@@ -20,9 +20,10 @@ pub const MAX_TOP_K: usize = 50;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
-    #[schema(min_length = 1, max_length = 2000)]
+    /// Not blank.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     pub query: String,
-    #[serde(default = "default_top_k")]
+    #[serde(default = "default_top_k", deserialize_with = "validate::integer")]
     #[schema(minimum = 1, maximum = 50, default = 5)]
     pub top_k: usize,
     #[serde(default)]
@@ -30,8 +31,8 @@ pub struct SearchRequest {
     #[serde(default)]
     pub mode: Mode,
     /// At most this many hits from one source (0: no limit).
-    #[serde(default = "default_per_source")]
-    #[schema(minimum = 0, default = 3)]
+    #[serde(default = "default_per_source", deserialize_with = "validate::integer")]
+    #[schema(minimum = 0, maximum = 50, default = 3)]
     pub per_source: usize,
 }
 
@@ -103,6 +104,12 @@ fn validate(request: &SearchRequest) -> Result<SearchOptions, ApiError> {
         Code::TopKOutOfRange,
         hint,
     )?;
+    if request.per_source > MAX_TOP_K {
+        return Err(ApiError::new(Code::PerSourceOutOfRange).message(format!(
+            "per_source must be between 0 and {MAX_TOP_K}, got {}",
+            request.per_source
+        )));
+    }
     Ok(SearchOptions {
         top_k: request.top_k,
         filter: request.filter.clone(),

@@ -1,6 +1,7 @@
 //! Checks shared by the request types: names from the path, a bounded non-empty text, ranges.
 
 use cairn_ingest::domain::CollectionName;
+use serde::Deserialize;
 
 use super::error::Code;
 use super::ApiError;
@@ -32,7 +33,7 @@ pub fn text<'a>(
 ) -> Result<&'a str, ApiError> {
     let trimmed = value.trim();
     let chars = trimmed.chars().count();
-    if chars == 0 {
+    if crate::text::is_blank(trimmed) {
         return Err(ApiError::new(codes.0).message(format!("{field} is empty")));
     }
     if chars > max {
@@ -57,4 +58,26 @@ pub fn range(
     Err(ApiError::new(code)
         .message(format!("{field} must be between 1 and {max}, got {value}"))
         .hint(hint))
+}
+
+/// A non-negative integer that JSON may also write as `3.0` (JSON Schema's `integer` allows it;
+/// serde's `usize` does not).
+pub fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let number = serde_json::Number::deserialize(d)?;
+    if let Some(n) = number.as_u64() {
+        return usize::try_from(n).map_err(serde::de::Error::custom);
+    }
+    match number.as_f64() {
+        Some(f) if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(u32::MAX) => Ok(f as usize),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a non-negative integer, got {number}"
+        ))),
+    }
+}
+
+/// [`integer`], for an optional field.
+pub fn optional_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "integer")] usize);
+    Ok(Option::<Wrapped>::deserialize(d)?.map(|Wrapped(n)| n))
 }

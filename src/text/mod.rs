@@ -4,3 +4,12 @@
 pub mod markers;
 pub mod sentences;
 pub mod words;
+
+/// Whether `text` has nothing but whitespace. Besides Unicode whitespace this counts the ASCII
+/// separators U+001C–U+001F, which Python (and so the JSON Schema `\S` patterns of
+/// `/openapi.json` as schemathesis evaluates them) also treats as space: the API refuses exactly
+/// the texts its schema calls empty.
+pub fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}

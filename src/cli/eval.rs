@@ -144,12 +144,12 @@ fn print_summary(result: &EvalResult) {
         println!(
             "  regressed ({}): {}",
             c.regressed.len(),
-            c.regressed.join(", ")
+            report::listed(&c.regressed)
         );
         println!(
             "  improved ({}): {}",
             c.improved.len(),
-            c.improved.join(", ")
+            report::listed(&c.improved)
         );
     }
 }

@@ -214,13 +214,23 @@ fn delta(m: &MetricDef, values: &[(f64, f64)]) -> Delta {
     }
 }
 
+/// A p-value as people read it: four decimals, or "< 0.0001".
+pub fn p_text(p: f64) -> String {
+    if p < 0.0001 {
+        "< 0.0001".to_owned()
+    } else {
+        format!("= {p:.4}")
+    }
+}
+
 fn significant(m: &MetricDef, d: f64, delta: &Delta, p: f64) -> String {
     let better = (d > 0.0) == m.higher_is_better;
     let [lo, hi] = delta.ci95.unwrap_or([d, d]);
     format!(
-        "{}: {} by {d:+.3} (95% CI [{lo:+.3}, {hi:+.3}], p = {p:.4}, n = {}): a real difference, not noise.",
+        "{}: {} by {d:+.3} (95% CI [{lo:+.3}, {hi:+.3}], p {}, n = {}): a real difference, not noise.",
         m.name,
         if better { "better" } else { "worse" },
+        p_text(p),
         delta.n
     )
 }

@@ -119,12 +119,12 @@ fn comparison(out: &mut String, c: &Comparison) {
         };
         let _ = write!(
             out,
-            "<tr class=\"{class}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{:?}</td><td class=\"num\">{}</td></tr>",
+            "<tr class=\"{class}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
             m.name,
             d.delta.map_or("–".into(), |x| format!("{x:+.3}")),
             d.ci95.map_or("–".into(), |[lo, hi]| format!("[{lo:+.3}, {hi:+.3}]")),
-            d.p_value.map_or("–".into(), |p| format!("{p:.4}")),
-            d.test,
+            d.p_value.map_or("–".into(), |p| super::metrics::p_text(p).replace("= ", "")),
+            d.test.name(),
             d.n
         );
     }
@@ -132,9 +132,9 @@ fn comparison(out: &mut String, c: &Comparison) {
         out,
         "</table><p><b>Regressed</b> ({}): {}</p><p><b>Improved</b> ({}): {}</p>",
         c.regressed.len(),
-        esc(&c.regressed.join(", ")),
+        esc(&listed(&c.regressed)),
         c.improved.len(),
-        esc(&c.improved.join(", "))
+        esc(&listed(&c.improved))
     );
 }
 
@@ -148,7 +148,7 @@ fn items(out: &mut String, result: &EvalResult) {
                 .map(move |id| (c.candidate.as_str(), id.as_str()))
         })
         .collect();
-    out.push_str("<h2>Items</h2><table><tr><th>id</th><th>variant</th><th>question</th><th>answer</th><th>hit@5</th><th>kw</th><th>grounded</th><th>ms</th></tr>");
+    out.push_str("<h2 id=\"items\">Items</h2><table><tr><th>id</th><th>variant</th><th>question</th><th>answer</th><th>hit@5</th><th>kw</th><th>grounded</th><th>ms</th></tr>");
     for i in &result.items {
         let class = if regressed.contains(&(i.variant.as_str(), i.id.as_str())) {
             " class=\"worse\""
@@ -230,6 +230,15 @@ fn answer_cell(i: &ItemResult) -> String {
         );
     }
     cell
+}
+
+/// Item ids, or "none".
+pub fn listed(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "none".to_owned()
+    } else {
+        ids.join(", ")
+    }
 }
 
 fn esc(text: &str) -> String {

@@ -89,6 +89,16 @@ pub enum Test {
     PairedBootstrap,
 }
 
+impl Test {
+    /// The name in JSON and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Test::McnemarExact => "McNemar exact",
+            Test::PairedBootstrap => "paired bootstrap",
+        }
+    }
+}
+
 /// One item under one variant.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemResult {

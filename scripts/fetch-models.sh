@@ -75,13 +75,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 # Python 3.11 with pip and venv: the build venv's pinned wheels are cp311
 # (pip download itself is told the target explicitly).
-PY=
-for p in "${PYTHON:-}" python3.11 python3; do
-  if [[ -n $p ]] && command -v "$p" >/dev/null &&
-     "$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then PY=$p; break; fi
-done
-[[ -n $PY ]] || die "Python 3.11 not found (tried \$PYTHON, python3.11, python3): install python3.11 with pip and venv"
-"$PY" -m pip --version >/dev/null 2>&1 || die "$PY has no pip: install it (apt-get install python3-pip)"
+PY=$("$HERE/python311.sh") || exit 1
 
 # Download the wheels pinned (with sha256) in a requirements file into $WHEELS.
 # manylinux_2_17/2014 are listed too: some pinned wheels (protobuf, safetensors,

@@ -59,13 +59,7 @@ for d in "$DIR"/venv-* "$DIR"/.venv-link.*; do
 done
 
 # Python 3.11 with pip and venv: the pinned wheels are cp311.
-PY=
-for p in "${PYTHON:-}" python3.11 python3; do
-  if [[ -n $p ]] && command -v "$p" >/dev/null &&
-     "$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then PY=$p; break; fi
-done
-[[ -n $PY ]] || die "Python 3.11 not found (tried \$PYTHON, python3.11, python3): install python3.11 with pip and venv"
-"$PY" -m pip --version >/dev/null 2>&1 || die "$PY has no pip: install it (apt-get install python3-pip)"
+PY=$("$HERE/python311.sh") || exit 1
 
 # The wheels, offline first (a re-run or a hand-filled $WHEELS needs no network).
 PIP=(--disable-pip-version-check -q --no-deps --require-hashes --only-binary=:all:)

@@ -11,6 +11,7 @@
 //! - [`rag`]: prompts, the extractive answerer, citations and the answer flow.
 //! - [`ground`]: the groundedness (hallucination) check, lexical or LLM-judged.
 //! - [`answer_log`]: the typed answer + feedback log (SQLite) and its statistics.
+//! - [`db`]: how cairn opens and uses its SQLite files.
 //! - [`insights`]: recurring topics among answers that went wrong.
 //! - [`eval`]: datasets, evaluation metrics, statistics, stored runs and reports.
 //! - [`monitor`]: Prometheus metrics.
@@ -23,6 +24,7 @@ pub mod app;
 pub mod blocking;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod eval;
 pub mod ground;
 pub mod http;

@@ -4,17 +4,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Output};
 
-fn cairn(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run cairn")
-}
+use common::cairn;
 
 fn stdout_json(out: &Output) -> serde_json::Value {
     assert!(

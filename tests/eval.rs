@@ -5,13 +5,29 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Output};
 
 use cairn::app::{EvalDataset, EvalRequest};
 use cairn::rag::answer::{Question, Variant};
 use cairn_ingest::store::SourceFilter;
 use serde_json::{json, Value};
+
+use common::cairn;
+
+/// POSTs a dataset file to `/v1/datasets/{name}`.
+async fn import(
+    app: &common::TestApp,
+    name: &str,
+    content_type: &str,
+    body: &str,
+) -> reqwest::Response {
+    app.http
+        .post(format!("{}/v1/datasets/{name}", app.url))
+        .header("content-type", content_type)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
 
 fn golden_jsonl() -> String {
     std::fs::read_to_string(common::repo().join("docs-sample/golden.jsonl")).unwrap()
@@ -246,14 +262,7 @@ async fn a_worse_variant_is_a_significant_regression_and_an_identical_one_is_noi
 async fn evaluation_runs_as_a_job_over_http() {
     let app = common::spawn_app_with_faq(|_| {}).await;
     let items = "{\"id\": \"a\", \"question\": \"How much is the Team plan per month?\", \"expected_sources\": [\"faq.jsonl\"], \"keywords\": [\"$10\"], \"reference_answer\": \"The Team plan costs $10 per user per month.\"}\n{\"id\": \"b\", \"question\": \"Does Tidepool integrate with Salesforce?\", \"answerable\": false}\n";
-    let imported = app
-        .http
-        .post(format!("{}/v1/datasets/small", app.url))
-        .header("content-type", "application/x-ndjson")
-        .body(items)
-        .send()
-        .await
-        .unwrap();
+    let imported = import(&app, "small", "application/x-ndjson", items).await;
     assert_eq!(imported.status(), 201);
     let started = app
         .post(
@@ -316,14 +325,7 @@ async fn evaluation_runs_as_a_job_over_http() {
 async fn a_bad_row_rejects_the_whole_file_naming_its_line() {
     let app = common::spawn_app_with_faq(|_| {}).await;
     let body = "{\"question\": \"fine\"}\n{\"question\": \"also fine\"}\n{\"question\": \"bad\", \"answerable\": \"perhaps\"}\n";
-    let response = app
-        .http
-        .post(format!("{}/v1/datasets/broken", app.url))
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = import(&app, "broken", "application/x-ndjson", body).await;
     assert_eq!(response.status(), 400);
     let error = response.json::<Value>().await.unwrap();
     assert_eq!(error["error"]["code"], "invalid_dataset");
@@ -336,14 +338,13 @@ async fn a_bad_row_rejects_the_whole_file_naming_its_line() {
     );
     let (status, _) = app.get("/v1/datasets/broken").await;
     assert_eq!(status, 404, "nothing of the file is stored");
-    let csv = app
-        .http
-        .post(format!("{}/v1/datasets/broken", app.url))
-        .header("content-type", "text/csv")
-        .body("question,keywords\nok,a;b\n,c\n")
-        .send()
-        .await
-        .unwrap();
+    let csv = import(
+        &app,
+        "broken",
+        "text/csv",
+        "question,keywords\nok,a;b\n,c\n",
+    )
+    .await;
     let error = csv.json::<Value>().await.unwrap();
     assert!(
         error["error"]["message"]
@@ -395,14 +396,7 @@ async fn a_thumbs_down_answer_becomes_a_dataset_item_and_round_trips() {
         .text()
         .await
         .unwrap();
-    let again = app
-        .http
-        .post(format!("{}/v1/datasets/copy", app.url))
-        .header("content-type", "application/x-ndjson")
-        .body(exported)
-        .send()
-        .await
-        .unwrap();
+    let again = import(&app, "copy", "application/x-ndjson", &exported).await;
     assert_eq!(again.status(), 201);
     let copy: Value = again.json().await.unwrap();
     assert_eq!(
@@ -410,15 +404,6 @@ async fn a_thumbs_down_answer_becomes_a_dataset_item_and_round_trips() {
         "same items, same version"
     );
     assert_eq!(copy["items"], dataset["items"]);
-}
-
-fn cairn(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run cairn")
 }
 
 #[test]

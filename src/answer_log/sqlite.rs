@@ -2,10 +2,12 @@
 //! before the call returns, and readers never wait for the writer.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::Utc;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+
+use crate::db::{from_json, from_text, json, parse_time, storage, time_text, to_text, Db};
 
 use super::{AnswerFilter, AnswerLog, Feedback, LogError, LoggedAnswer, Page, Rated};
 use crate::rag::answer::Answer;
@@ -33,35 +35,19 @@ CREATE TABLE IF NOT EXISTS feedback (
 );";
 
 pub struct SqliteLog {
-    connection: Mutex<Connection>,
+    db: Db,
 }
 
 impl SqliteLog {
     /// Opens (or creates) `answers.sqlite3` in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, LogError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| LogError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
-        let path = data_dir.join("answers.sqlite3");
-        let connection = Connection::open(&path)
-            .map_err(|e| LogError::Storage(format!("cannot open {}: {e}", path.display())))?;
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .and_then(|_| connection.pragma_update(None, "synchronous", "FULL"))
-            .and_then(|_| connection.pragma_update(None, "foreign_keys", "ON"))
-            .and_then(|_| connection.busy_timeout(std::time::Duration::from_secs(5)))
-            .and_then(|_| connection.execute_batch(SCHEMA))
-            .map_err(storage)?;
         Ok(Self {
-            connection: Mutex::new(connection),
+            db: Db::open(data_dir, "answers.sqlite3", SCHEMA)?,
         })
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite half-written (it has its own
-        // transactions), so a poisoned lock is still usable.
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.db.lock()
     }
 
     fn feedback_of(&self, c: &Connection, answer_id: &str) -> Result<Vec<Feedback>, LogError> {
@@ -99,7 +85,7 @@ impl SqliteLog {
 
 impl AnswerLog for SqliteLog {
     fn append(&self, collection: &str, question: &str, answer: &Answer) -> Result<(), LogError> {
-        let json = serde_json::to_string(answer).map_err(|e| LogError::Storage(e.to_string()))?;
+        let json = json(answer)?;
         self.connection()
             .execute(
                 "INSERT INTO answers
@@ -244,7 +230,7 @@ impl SqliteLog {
             collection,
             question,
             created_at: parse_time(created_at)?,
-            answer: serde_json::from_str(json).map_err(|e| LogError::Storage(e.to_string()))?,
+            answer: from_json(json)?,
             feedback: self.feedback_of(c, answer_id)?,
         })
     }
@@ -280,31 +266,4 @@ fn where_clauses(filter: &AnswerFilter) -> (Vec<String>, Vec<rusqlite::types::Va
         );
     }
     (clauses, values)
-}
-
-/// Fixed-width UTC text, so that text order is time order in SQL.
-fn time_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn parse_time(text: &str) -> Result<DateTime<Utc>, LogError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| LogError::Storage(format!("bad time {text:?} in the log: {e}")))
-}
-
-fn to_text<T: serde::Serialize>(value: T) -> Result<String, LogError> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        other => Err(LogError::Storage(format!("cannot store {other:?}"))),
-    }
-}
-
-fn from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, LogError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| LogError::Storage(format!("bad value {text:?} in the log: {e}")))
-}
-
-fn storage(e: rusqlite::Error) -> LogError {
-    LogError::Storage(e.to_string())
 }

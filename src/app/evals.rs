@@ -213,7 +213,13 @@ impl Cairn {
         match self.answer_traced(collection, question).await {
             Ok((answer, retrieved)) => self.score(variant, item, answer, &retrieved).await,
             Err(AppError::Answer(crate::rag::answer::AnswerError::Llm { error, .. })) => {
-                Ok(failed_item(variant, item, error.to_string()))
+                Ok(ItemResult::unanswered(
+                    &item.id,
+                    variant,
+                    &item.question,
+                    item.answerable,
+                    Some(error.to_string()),
+                ))
             }
             Err(e) => Err(e),
         }
@@ -280,32 +286,5 @@ impl Cairn {
                 "the embedder returned the wrong number of vectors".into(),
             )),
         }
-    }
-}
-
-fn failed_item(variant: &str, item: &Item, error: String) -> ItemResult {
-    ItemResult {
-        id: item.id.clone(),
-        variant: variant.to_owned(),
-        question: item.question.clone(),
-        answerable: item.answerable,
-        abstained: false,
-        behaved: false,
-        hit_at_1: None,
-        hit_at_5: None,
-        reciprocal_rank: None,
-        keyword_recall: None,
-        reference_similarity: None,
-        hallucinated: None,
-        grounding_score: None,
-        latency_ms: Default::default(),
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        cost: 0.0,
-        answer: String::new(),
-        citations: Vec::new(),
-        retrieved: Vec::new(),
-        grounding: None,
-        error: Some(error),
     }
 }

@@ -275,28 +275,13 @@ mod tests {
 
     fn item(id: &str, variant: &str, hit: bool, abstained: bool) -> ItemResult {
         ItemResult {
-            id: id.into(),
-            variant: variant.into(),
-            question: "q".into(),
-            answerable: true,
             abstained,
             behaved: !abstained,
             hit_at_1: Some(hit),
             hit_at_5: Some(hit),
             reciprocal_rank: Some(if hit { 1.0 } else { 0.0 }),
-            keyword_recall: None,
-            reference_similarity: None,
             hallucinated: (!abstained).then_some(false),
-            grounding_score: None,
-            latency_ms: Default::default(),
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            cost: 0.0,
-            answer: String::new(),
-            citations: Vec::new(),
-            retrieved: Vec::new(),
-            grounding: None,
-            error: None,
+            ..ItemResult::unanswered(id, variant, "q", true, None)
         }
     }
 

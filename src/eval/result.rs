@@ -99,6 +99,42 @@ impl Test {
     }
 }
 
+impl ItemResult {
+    /// An item with no answer yet: every metric null. `error` says why, if it failed.
+    pub fn unanswered(
+        id: &str,
+        variant: &str,
+        question: &str,
+        answerable: bool,
+        error: Option<String>,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            variant: variant.to_owned(),
+            question: question.to_owned(),
+            answerable,
+            abstained: false,
+            behaved: false,
+            hit_at_1: None,
+            hit_at_5: None,
+            reciprocal_rank: None,
+            keyword_recall: None,
+            reference_similarity: None,
+            hallucinated: None,
+            grounding_score: None,
+            latency_ms: Latency::default(),
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cost: 0.0,
+            answer: String::new(),
+            citations: Vec::new(),
+            retrieved: Vec::new(),
+            grounding: None,
+            error,
+        }
+    }
+}
+
 /// One item under one variant.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemResult {

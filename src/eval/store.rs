@@ -2,15 +2,16 @@
 //! dataset version and every run, with what is needed to reproduce it.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::dataset::{self, Dataset, Item};
 use super::result::EvalResult;
 use crate::answer_log::LogError;
+use crate::db::{from_json, from_text, json, parse_time, storage, time_text, Db};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS dataset_versions (
@@ -65,47 +66,33 @@ pub struct RunRecord {
 }
 
 pub struct EvalStore {
-    connection: Mutex<Connection>,
+    db: Db,
 }
 
 impl EvalStore {
     /// Opens (or creates) `evals.sqlite3` in `data_dir`. Runs left `running` by a process that
     /// stopped are marked failed: nothing will finish them.
     pub fn open(data_dir: &Path) -> Result<Self, LogError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| LogError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
-        let path = data_dir.join("evals.sqlite3");
-        let c = Connection::open(&path)
-            .map_err(|e| LogError::Storage(format!("cannot open {}: {e}", path.display())))?;
-        c.pragma_update(None, "journal_mode", "WAL")
-            .and_then(|_| c.pragma_update(None, "synchronous", "FULL"))
-            .and_then(|_| c.busy_timeout(std::time::Duration::from_secs(5)))
-            .and_then(|_| c.execute_batch(SCHEMA))
-            .and_then(|_| {
-                c.execute(
-                    "UPDATE eval_runs SET status = 'failed',
-                     error = 'interrupted: the server stopped before the run finished'
-                     WHERE status = 'running'",
-                    [],
-                )
-            })
+        let db = Db::open(data_dir, "evals.sqlite3", SCHEMA)?;
+        db.lock()
+            .execute(
+                "UPDATE eval_runs SET status = 'failed',
+                 error = 'interrupted: the server stopped before the run finished'
+                 WHERE status = 'running'",
+                [],
+            )
             .map_err(storage)?;
-        Ok(Self {
-            connection: Mutex::new(c),
-        })
+        Ok(Self { db })
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
-        // SQLite keeps its own transactions, so a lock poisoned by a panic is still usable.
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.db.lock()
     }
 
     /// Stores `items` as the newest version of `name` (the same items keep their version).
     pub fn save_dataset(&self, name: &str, items: &[Item]) -> Result<Dataset, LogError> {
         let version = dataset::version(items);
-        let json = serde_json::to_string(items).map_err(|e| LogError::Storage(e.to_string()))?;
+        let json = json(&items)?;
         let now = Utc::now();
         let c = self.connection();
         // Re-importing an older version makes it the newest again.
@@ -145,7 +132,7 @@ impl EvalStore {
                 name: name.to_owned(),
                 version,
                 created_at: parse_time(&created_at)?,
-                items: serde_json::from_str(&json).map_err(|e| LogError::Storage(e.to_string()))?,
+                items: from_json(&json)?,
             })
         })
         .transpose()
@@ -176,8 +163,7 @@ impl EvalStore {
         let mut out = Vec::new();
         for row in rows {
             let (name, version, created_at, json, versions) = row.map_err(storage)?;
-            let items: Vec<Item> =
-                serde_json::from_str(&json).map_err(|e| LogError::Storage(e.to_string()))?;
+            let items: Vec<Item> = from_json(&json)?;
             out.push(DatasetSummary {
                 name,
                 version,
@@ -202,11 +188,7 @@ impl EvalStore {
 
     pub fn finish_run(&self, id: &str, outcome: Result<&EvalResult, &str>) -> Result<(), LogError> {
         let (status, error, json) = match outcome {
-            Ok(result) => (
-                "done",
-                None,
-                Some(serde_json::to_string(result).map_err(|e| LogError::Storage(e.to_string()))?),
-            ),
+            Ok(result) => ("done", None, Some(json(result)?)),
             Err(message) => ("failed", Some(message), None),
         };
         self.connection()
@@ -258,15 +240,12 @@ impl EvalStore {
             let (id, created_at, status, dataset, collection, error, json) =
                 row.map_err(storage)?;
             let result = match json.filter(|_| with_result) {
-                Some(j) => {
-                    Some(serde_json::from_str(&j).map_err(|e| LogError::Storage(e.to_string()))?)
-                }
+                Some(j) => Some(from_json(&j)?),
                 None => None,
             };
             out.push(RunRecord {
                 id,
-                status: serde_json::from_value(serde_json::Value::String(status))
-                    .map_err(|e| LogError::Storage(e.to_string()))?,
+                status: from_text(&status)?,
                 created_at: parse_time(&created_at)?,
                 dataset,
                 collection,
@@ -276,18 +255,4 @@ impl EvalStore {
         }
         Ok(out)
     }
-}
-
-fn time_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn parse_time(text: &str) -> Result<DateTime<Utc>, LogError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| LogError::Storage(format!("bad time {text:?}: {e}")))
-}
-
-fn storage(e: rusqlite::Error) -> LogError {
-    LogError::Storage(e.to_string())
 }

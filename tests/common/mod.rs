@@ -235,3 +235,13 @@ pub async fn get_json(http: &reqwest::Client, url: &str) -> (u16, serde_json::Va
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or_default())
 }
+
+/// Runs the `cairn` binary with `--data-dir data` and `args`.
+pub fn cairn(data: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run cairn")
+}

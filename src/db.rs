@@ -9,19 +9,22 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
-use crate::answer_log::LogError;
+/// A SQLite file could not be opened, read or written, or holds a record cairn cannot read.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StorageError(pub String);
 
 /// One connection, shared behind a lock.
 pub struct Db(Mutex<Connection>);
 
 impl Db {
     /// Opens (or creates) `file` in `data_dir` and runs `schema` (idempotent statements).
-    pub fn open(data_dir: &Path, file: &str, schema: &str) -> Result<Self, LogError> {
+    pub fn open(data_dir: &Path, file: &str, schema: &str) -> Result<Self, StorageError> {
         std::fs::create_dir_all(data_dir)
-            .map_err(|e| LogError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
+            .map_err(|e| StorageError(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(file);
         let c = Connection::open(&path)
-            .map_err(|e| LogError::Storage(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| StorageError(format!("cannot open {}: {e}", path.display())))?;
         c.pragma_update(None, "journal_mode", "WAL")
             .and_then(|_| c.pragma_update(None, "synchronous", "FULL"))
             .and_then(|_| c.pragma_update(None, "foreign_keys", "ON"))
@@ -44,36 +47,36 @@ pub fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, LogError> {
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, StorageError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| LogError::Storage(format!("bad time {text:?} in the log: {e}")))
+        .map_err(|e| StorageError(format!("bad time {text:?} in the log: {e}")))
 }
 
 /// A value stored as JSON text.
-pub fn json<T: serde::Serialize>(value: &T) -> Result<String, LogError> {
-    serde_json::to_string(value).map_err(|e| LogError::Storage(e.to_string()))
+pub fn json<T: serde::Serialize>(value: &T) -> Result<String, StorageError> {
+    serde_json::to_string(value).map_err(|e| StorageError(e.to_string()))
 }
 
 /// A value read back from JSON text.
-pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, LogError> {
-    serde_json::from_str(text).map_err(|e| LogError::Storage(format!("unreadable record: {e}")))
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StorageError> {
+    serde_json::from_str(text).map_err(|e| StorageError(format!("unreadable record: {e}")))
 }
 
-pub fn storage(e: rusqlite::Error) -> LogError {
-    LogError::Storage(e.to_string())
+pub fn storage(e: rusqlite::Error) -> StorageError {
+    StorageError(e.to_string())
 }
 
 /// A unit enum stored as its serde name ("up", "wrong").
-pub fn to_text<T: serde::Serialize>(value: T) -> Result<String, LogError> {
+pub fn to_text<T: serde::Serialize>(value: T) -> Result<String, StorageError> {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => Ok(s),
-        other => Err(LogError::Storage(format!("cannot store {other:?}"))),
+        other => Err(StorageError(format!("cannot store {other:?}"))),
     }
 }
 
 /// A unit enum read back from its serde name.
-pub fn from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, LogError> {
+pub fn from_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StorageError> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| LogError::Storage(format!("bad value {text:?} in the log: {e}")))
+        .map_err(|e| StorageError(format!("bad value {text:?} in the log: {e}")))
 }

@@ -18,6 +18,12 @@ pub enum LogError {
     Storage(String),
 }
 
+impl From<crate::db::StorageError> for LogError {
+    fn from(e: crate::db::StorageError) -> Self {
+        Self::Storage(e.0)
+    }
+}
+
 /// A thumbs-up or thumbs-down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ground::Grounding;
 use crate::rag::answer::Latency;
+pub use crate::rag::answer::VariantInfo;
 use crate::rag::citations::Citation;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -37,15 +38,6 @@ pub struct RunInfo {
     /// In run order; the first is the baseline.
     pub variant_order: Vec<String>,
     pub variants: BTreeMap<String, VariantInfo>,
-}
-
-/// What produced a variant's answers.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-pub struct VariantInfo {
-    pub config_hash: String,
-    pub prompt_version: String,
-    pub model: String,
-    pub embedder: String,
 }
 
 /// An aggregate with its 95% bootstrap interval over `n` items; `value` is null without data.

@@ -14,7 +14,6 @@ use tokio::sync::mpsc;
 use super::citations::{self, Citation};
 use super::extractive::{self, Extractive};
 use super::prompt::{PromptTemplate, Prompts};
-use crate::eval::result::VariantInfo;
 use crate::ground::{Check, GroundError, Grounder, Grounding};
 use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
 use crate::retrieve::{Hit, Mode, RetrieveError, Retriever, SearchOptions};
@@ -79,6 +78,15 @@ pub struct Variant {
     pub generator: Option<GeneratorKind>,
     /// The model name sent to the LLM server (one server can serve several).
     pub model: Option<String>,
+}
+
+/// What produced a variant's answers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct VariantInfo {
+    pub config_hash: String,
+    pub prompt_version: String,
+    pub model: String,
+    pub embedder: String,
 }
 
 /// A question as the API receives it (already validated).

@@ -326,6 +326,18 @@ async fn every_route_and_error_code_is_documented_and_every_error_is_json() {
             "{path} missing from /openapi.json"
         );
     }
+    // Operation ids are unique (client generators need that).
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().unwrap())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operationId");
     // Constraints are in the schemas.
     let query = &doc["components"]["schemas"]["QueryRequest"]["properties"];
     assert_eq!(query["question"]["maxLength"], 2000);

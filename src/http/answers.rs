@@ -41,7 +41,7 @@ pub struct FeedbackResponse {
 
 /// Rates an answer. The client is the `X-Client-Id` header, or else the caller's IP address;
 /// rating again from the same client replaces the earlier rating. A 201 means it is on disk.
-#[utoipa::path(post, path = "/v1/answers/{id}/feedback", tag = "feedback",
+#[utoipa::path(post, operation_id = "rate_answer", path = "/v1/answers/{id}/feedback", tag = "feedback",
     params(("id" = String, Path, description = "answer_id of a /query response"),
            ("X-Client-Id" = Option<String>, Header, description = "who is rating")),
     request_body = FeedbackRequest,
@@ -86,7 +86,7 @@ pub async fn feedback(
 }
 
 /// One logged answer with its feedback.
-#[utoipa::path(get, path = "/v1/answers/{id}", tag = "feedback",
+#[utoipa::path(get, operation_id = "get_answer", path = "/v1/answers/{id}", tag = "feedback",
     params(("id" = String, Path, description = "answer_id")),
     responses((status = 200, body = LoggedAnswer), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -118,7 +118,7 @@ pub struct ListParams {
 }
 
 /// Logged answers, newest first, a page at a time.
-#[utoipa::path(get, path = "/v1/answers", tag = "feedback", params(ListParams),
+#[utoipa::path(get, operation_id = "list_answers", path = "/v1/answers", tag = "feedback", params(ListParams),
     responses((status = 200, body = Page), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(app): State<AppState>,
@@ -145,7 +145,7 @@ pub async fn list(
 
 /// Rated answers as JSON Lines, one row per rating of the requested kind (all ratings when
 /// `rating` is omitted).
-#[utoipa::path(get, path = "/v1/feedback/export", tag = "feedback", params(AnswerFilter),
+#[utoipa::path(get, operation_id = "export_feedback", path = "/v1/feedback/export", tag = "feedback", params(AnswerFilter),
     responses((status = 200, content_type = "application/x-ndjson", body = String,
                description = "one JSON object per line: answer_id, collection, question, answer, sources, rating, reason, comment, created_at"),
               (status = 400, body = ErrorBody)))]
@@ -173,7 +173,7 @@ pub fn jsonl<T: Serialize>(rows: &[T]) -> String {
 }
 
 /// Rates, latency percentiles, tokens and cost over the logged answers the filter selects.
-#[utoipa::path(get, path = "/v1/stats", tag = "feedback", params(AnswerFilter),
+#[utoipa::path(get, operation_id = "stats", path = "/v1/stats", tag = "feedback", params(AnswerFilter),
     responses((status = 200, body = Stats), (status = 400, body = ErrorBody)))]
 pub async fn stats(
     State(app): State<AppState>,
@@ -183,7 +183,7 @@ pub async fn stats(
 }
 
 /// Recurring topics among the questions of answers rated down or flagged as hallucinated.
-#[utoipa::path(get, path = "/v1/insights", tag = "feedback", params(AnswerFilter),
+#[utoipa::path(get, operation_id = "insights", path = "/v1/insights", tag = "feedback", params(AnswerFilter),
     responses((status = 200, body = Insights), (status = 400, body = ErrorBody)))]
 pub async fn insights(
     State(app): State<AppState>,

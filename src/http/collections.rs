@@ -15,14 +15,14 @@ pub struct CollectionList {
     pub collections: Vec<CollectionInfo>,
 }
 
-#[utoipa::path(get, path = "/v1/collections", tag = "collections",
+#[utoipa::path(get, operation_id = "list_collections", path = "/v1/collections", tag = "collections",
     responses((status = 200, body = CollectionList)))]
 pub async fn list(State(app): State<AppState>) -> Result<Json<CollectionList>, ApiError> {
     let collections = app.collections().await?;
     Ok(Json(CollectionList { collections }))
 }
 
-#[utoipa::path(get, path = "/v1/collections/{name}", tag = "collections",
+#[utoipa::path(get, operation_id = "get_collection", path = "/v1/collections/{name}", tag = "collections",
     params(validate::NamePath),
     responses((status = 200, body = CollectionInfo), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -34,7 +34,7 @@ pub async fn get(
 }
 
 /// Creates the collection with the embedder's dimension; 200 if it already existed.
-#[utoipa::path(put, path = "/v1/collections/{name}", tag = "collections",
+#[utoipa::path(put, operation_id = "create_collection", path = "/v1/collections/{name}", tag = "collections",
     params(validate::NamePath),
     responses((status = 201, body = CollectionInfo), (status = 200, body = CollectionInfo),
               (status = 409, body = ErrorBody)))]
@@ -52,7 +52,7 @@ pub async fn create(
     Ok((status, Json(info)))
 }
 
-#[utoipa::path(delete, path = "/v1/collections/{name}", tag = "collections",
+#[utoipa::path(delete, operation_id = "delete_collection", path = "/v1/collections/{name}", tag = "collections",
     params(validate::NamePath),
     responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete(

@@ -18,7 +18,7 @@ pub struct DatasetList {
     pub datasets: Vec<DatasetSummary>,
 }
 
-#[utoipa::path(get, path = "/v1/datasets", tag = "evaluation",
+#[utoipa::path(get, operation_id = "list_datasets", path = "/v1/datasets", tag = "evaluation",
     responses((status = 200, body = DatasetList)))]
 pub async fn list(State(app): State<AppState>) -> Result<axum::Json<DatasetList>, ApiError> {
     Ok(axum::Json(DatasetList {
@@ -35,7 +35,7 @@ pub struct VersionParams {
 }
 
 /// A dataset with its items.
-#[utoipa::path(get, path = "/v1/datasets/{name}", tag = "evaluation",
+#[utoipa::path(get, operation_id = "get_dataset", path = "/v1/datasets/{name}", tag = "evaluation",
     params(validate::NamePath, VersionParams),
     responses((status = 200, body = Dataset), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -51,7 +51,7 @@ pub async fn get(
 /// Imports a whole file as the newest version of the dataset: JSON Lines
 /// (`Content-Type: application/x-ndjson` or `application/jsonl`) or CSV (`text/csv`). A bad
 /// row rejects the file, naming its line; nothing of it is stored.
-#[utoipa::path(post, path = "/v1/datasets/{name}", tag = "evaluation",
+#[utoipa::path(post, operation_id = "import_dataset", path = "/v1/datasets/{name}", tag = "evaluation",
     params(validate::NamePath),
     request_body(description = "a whole file: JSON Lines, one item per line (`{\"id\", \"question\", \"expected_sources\", \"reference_answer\", \"keywords\", \"answerable\"}`; also accepted as text/plain), or CSV with those columns",
                  content((String = "application/x-ndjson"), (String = "text/csv"), (String = "text/plain"))),
@@ -90,7 +90,7 @@ pub async fn import(
 }
 
 /// The dataset's items as JSON Lines, importable again.
-#[utoipa::path(get, path = "/v1/datasets/{name}/export", tag = "evaluation",
+#[utoipa::path(get, operation_id = "export_dataset", path = "/v1/datasets/{name}/export", tag = "evaluation",
     params(validate::NamePath, VersionParams),
     responses((status = 200, content_type = "application/x-ndjson", body = String),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -125,7 +125,7 @@ pub struct FromAnswerRequest {
 }
 
 /// Adds a logged answer's question as an item (its id is the answer_id), as a new version.
-#[utoipa::path(post, path = "/v1/datasets/{name}/items", tag = "evaluation",
+#[utoipa::path(post, operation_id = "add_dataset_item", path = "/v1/datasets/{name}/items", tag = "evaluation",
     params(validate::NamePath),
     request_body = FromAnswerRequest,
     responses((status = 201, body = Dataset), (status = 400, body = ErrorBody),

@@ -19,7 +19,7 @@ pub struct UploadForm {
     file: Vec<Vec<u8>>,
 }
 
-#[utoipa::path(post, path = "/v1/collections/{name}/documents", tag = "collections",
+#[utoipa::path(post, operation_id = "upload_documents", path = "/v1/collections/{name}/documents", tag = "collections",
     params(validate::NamePath),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 200, body = Object, description = "the ingest summary (files, chunks, skipped with reasons)"),

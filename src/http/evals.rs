@@ -34,7 +34,7 @@ pub struct RunList {
     pub runs: Vec<RunRecord>,
 }
 
-#[utoipa::path(post, path = "/v1/evals", tag = "evaluation", request_body = StartEval,
+#[utoipa::path(post, operation_id = "start_eval", path = "/v1/evals", tag = "evaluation", request_body = StartEval,
     responses((status = 202, body = RunRecord, description = "started; poll GET /v1/evals/{id}"),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn start(
@@ -59,7 +59,7 @@ pub async fn start(
     Ok((StatusCode::ACCEPTED, axum::Json(record)))
 }
 
-#[utoipa::path(get, path = "/v1/evals", tag = "evaluation",
+#[utoipa::path(get, operation_id = "list_evals", path = "/v1/evals", tag = "evaluation",
     responses((status = 200, body = RunList)))]
 pub async fn list(State(app): State<AppState>) -> Result<axum::Json<RunList>, ApiError> {
     Ok(axum::Json(RunList {
@@ -67,7 +67,7 @@ pub async fn list(State(app): State<AppState>) -> Result<axum::Json<RunList>, Ap
     }))
 }
 
-#[utoipa::path(get, path = "/v1/evals/{id}", tag = "evaluation",
+#[utoipa::path(get, operation_id = "get_eval", path = "/v1/evals/{id}", tag = "evaluation",
     params(("id" = String, Path)),
     responses((status = 200, body = RunRecord), (status = 404, body = ErrorBody)))]
 pub async fn get(

@@ -42,7 +42,7 @@ pub struct CheckRequest {
     pub method: Option<Method>,
 }
 
-#[utoipa::path(post, path = "/v1/grounding/check", tag = "grounding",
+#[utoipa::path(post, operation_id = "check_grounding", path = "/v1/grounding/check", tag = "grounding",
     request_body = CheckRequest,
     responses((status = 200, body = Grounding), (status = 400, body = ErrorBody),
               (status = 502, body = ErrorBody, description = "the LLM judge failed"),

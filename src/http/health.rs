@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 
 use super::AppState;
 
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "health",
+#[utoipa::path(get, operation_id = "readyz", path = "/readyz", tag = "health",
     responses((status = 200, description = "store, embedder and LLM reachable"),
               (status = 503, description = "something is not; the body says what")))]
 pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Value>) {

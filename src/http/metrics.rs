@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use super::AppState;
 use crate::monitor;
 
-#[utoipa::path(get, path = "/metrics", tag = "health",
+#[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "health",
     responses((status = 200, content_type = "text/plain", body = String,
                description = "Prometheus text exposition format 0.0.4")))]
 pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {

@@ -53,6 +53,10 @@ pub fn finish(doc: utoipa::openapi::OpenApi, configured: &Configured) -> Value {
                 "event": { "enum": ["retrieval", "token", "done", "error"] },
                 "data": { "type": "string", "description": "JSON: {citations} | {text} | Answer | ErrorBody" }
             } } });
+    // A started run is read back by its id (also what schemathesis' stateful phase follows).
+    doc["paths"]["/v1/evals"]["post"]["responses"]["202"]["links"] = json!({
+        "get_eval": { "operationId": "get_eval", "parameters": { "id": "$response.body#/id" } }
+    });
     let schemas = &mut doc["components"]["schemas"];
     if !configured.llm {
         schemas["CheckRequest"]["properties"]["method"] = json!({

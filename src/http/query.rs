@@ -42,7 +42,7 @@ pub struct QueryRequest {
 /// With `"stream": true` the reply is `text/event-stream`: one `retrieval` event
 /// (`{"citations": [...]}`), `token` events (`{"text": "..."}`), then `done` (the Answer) or
 /// `error` (an ErrorBody).
-#[utoipa::path(post, path = "/v1/collections/{name}/query", tag = "answers",
+#[utoipa::path(post, operation_id = "query", path = "/v1/collections/{name}/query", tag = "answers",
     params(validate::NamePath),
     request_body = QueryRequest,
     responses((status = 200, body = Answer, description = "the answer, or an event stream"),

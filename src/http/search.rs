@@ -67,7 +67,7 @@ pub struct Latency {
     pub total: f64,
 }
 
-#[utoipa::path(post, path = "/v1/collections/{name}/search", tag = "search",
+#[utoipa::path(post, operation_id = "search", path = "/v1/collections/{name}/search", tag = "search",
     params(validate::NamePath),
     request_body = SearchRequest,
     responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody),

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::{AppError, Cairn};
 use crate::answer_log::stats::{self, Stats};
 use crate::answer_log::{AnswerFilter, Feedback, LoggedAnswer, Page, Rated, Rating, Reason};
-use crate::ground::{Check, GroundError, Grounding, Method, Profile};
+use crate::ground::{Check, GroundError, Grounding, Method};
 use crate::insights::{self, Insights};
 use crate::monitor;
 use crate::rag::answer::{Answer, AnswerEvent, Question};
@@ -54,33 +54,25 @@ pub struct ExportRow {
 }
 
 impl Cairn {
-    /// Answers a question, logs the answer (on disk before this returns) and counts it.
+    /// Answers a question, logs the answer (on disk before this returns) and counts it. A
+    /// question refused before answering (unknown variant or collection) is not counted.
     pub async fn ask(&self, collection: &CollectionName, q: Question) -> Result<Answer, AppError> {
         let question = q.text.clone();
-        let answer = self.answer(collection, q).await;
-        match answer {
-            Ok(answer) => {
-                self.record(collection, &question, &answer).await?;
-                Ok(answer)
-            }
+        let prepared = self.answerer.prepare(collection, q).await?;
+        let answer = match self.answerer.answer(prepared).await {
+            Ok(answer) => answer,
             Err(e) => {
                 monitor::answer_failed(collection.as_str());
-                Err(e)
+                return Err(e.into());
             }
-        }
+        };
+        self.record(collection, &question, &answer).await?;
+        Ok(answer)
     }
 
-    /// Answers without logging or counting: what evaluation runs use, so that a run does not
-    /// pollute the production answer log and its statistics.
-    pub async fn answer(
-        &self,
-        collection: &CollectionName,
-        q: Question,
-    ) -> Result<Answer, AppError> {
-        Ok(self.answer_traced(collection, q).await?.0)
-    }
-
-    /// The answer and every passage retrieved for it (cited or not), for evaluation.
+    /// The answer and every passage retrieved for it (cited or not), without logging or
+    /// counting: what evaluation runs use, so that a run does not pollute the production
+    /// answer log and its statistics.
     pub async fn answer_traced(
         &self,
         collection: &CollectionName,
@@ -98,13 +90,7 @@ impl Cairn {
         q: Question,
     ) -> Result<mpsc::Receiver<AskEvent>, AppError> {
         let question = q.text.clone();
-        let prepared = match self.answerer.prepare(collection, q).await {
-            Ok(p) => p,
-            Err(e) => {
-                monitor::answer_failed(collection.as_str());
-                return Err(e.into());
-            }
-        };
+        let prepared = self.answerer.prepare(collection, q).await?;
         let mut events = self.answerer.stream(prepared);
         let (tx, rx) = mpsc::channel(32);
         let (this, collection) = (self.clone(), collection.clone());
@@ -254,10 +240,5 @@ impl Cairn {
             Err(GroundError::Judge { error, .. }) => Err(AppError::Judge(error)),
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// The profile applied to cairn's own answers.
-    pub fn answer_profile(&self) -> Profile {
-        self.answerer.grounder.answer_profile()
     }
 }

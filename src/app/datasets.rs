@@ -1,7 +1,7 @@
 //! Datasets: import, read, list, and items added from the answer log (feedback → regression set).
 
 use super::{AppError, Cairn};
-use crate::eval::dataset::{self, Dataset, Format, Item};
+use crate::eval::dataset::{self, Dataset, DatasetError, Format, Item};
 use crate::eval::store::DatasetSummary;
 
 impl Cairn {
@@ -14,30 +14,29 @@ impl Cairn {
         format: Format,
     ) -> Result<Dataset, AppError> {
         dataset::check_name(name)?;
-        let items = dataset::parse(&text, format)?;
-        self.save_dataset(name, items).await
-    }
-
-    async fn save_dataset(&self, name: &str, items: Vec<Item>) -> Result<Dataset, AppError> {
-        let (evals, name) = (self.evals.clone(), name.to_owned());
-        Ok(crate::blocking::run(move || evals.save_dataset(&name, &items)).await??)
+        let name = name.to_owned();
+        // Parsing a large file is CPU work: off the async workers, with the write.
+        let saved = self
+            .stored(move |evals| {
+                Ok(match dataset::parse(&text, format) {
+                    Ok(items) => Ok(evals.save_dataset(&name, &items)?),
+                    Err(e) => Err(e),
+                })
+            })
+            .await?;
+        Ok(saved?)
     }
 
     /// The newest version, or the one asked for.
     pub async fn dataset(&self, name: &str, version: Option<&str>) -> Result<Dataset, AppError> {
-        let (evals, key, v) = (
-            self.evals.clone(),
-            name.to_owned(),
-            version.map(str::to_owned),
-        );
-        crate::blocking::run(move || evals.dataset(&key, v.as_deref()))
-            .await??
+        let (key, v) = (name.to_owned(), version.map(str::to_owned));
+        self.stored(move |evals| evals.dataset(&key, v.as_deref()))
+            .await?
             .ok_or_else(|| AppError::DatasetNotFound(name.to_owned()))
     }
 
     pub async fn datasets(&self) -> Result<Vec<DatasetSummary>, AppError> {
-        let evals = self.evals.clone();
-        Ok(crate::blocking::run(move || evals.datasets()).await??)
+        self.stored(|evals| evals.datasets()).await
     }
 
     /// Adds a logged answer's question to dataset `name` (created when missing), as a new
@@ -54,11 +53,6 @@ impl Cairn {
     ) -> Result<Dataset, AppError> {
         dataset::check_name(name)?;
         let logged = self.logged_answer(answer_id).await?;
-        let mut items = match self.dataset(name, None).await {
-            Ok(d) => d.items,
-            Err(AppError::DatasetNotFound(_)) => Vec::new(),
-            Err(e) => return Err(e),
-        };
         let item = Item {
             id: answer_id.to_owned(),
             question: logged.question.clone(),
@@ -67,10 +61,20 @@ impl Cairn {
             keywords: Vec::new(),
             answerable: answerable.unwrap_or(true),
         };
-        let line = items.len() + 1;
-        let item = dataset::checked(item, line)?;
-        items.retain(|i| i.id != item.id);
-        items.push(item);
-        self.save_dataset(name, items).await
+        let name = name.to_owned();
+        let updated = self
+            .stored(move |evals| {
+                evals.update_dataset(&name, |mut items| {
+                    let item = dataset::checked(item, items.len() + 1)?;
+                    items.retain(|i| i.id != item.id);
+                    items.push(item);
+                    if items.len() > dataset::MAX_ITEMS {
+                        return Err(DatasetError::TooLarge(items.len()));
+                    }
+                    Ok(items)
+                })
+            })
+            .await?;
+        Ok(updated?)
     }
 }

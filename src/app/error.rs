@@ -41,12 +41,37 @@ pub enum AppError {
     DatasetNotFound(String),
     #[error("evaluation run {0:?} does not exist")]
     EvalNotFound(String),
-    #[error("unknown variant {name:?}; configured: {known}")]
-    UnknownVariant { name: String, known: String },
     #[error("the llm_judge method needs a language model, and none is configured")]
     NoLlm,
     #[error("the LLM judge failed: {0}")]
     Judge(LlmError),
     #[error("{0}")]
     Internal(String),
+    #[error("invalid variants: {0}")]
+    InvalidVariants(String),
+}
+
+impl AppError {
+    /// What a client may be told, for errors that are not sent as an HTTP error (a failed
+    /// evaluation run): the caller's mistakes in full, cairn's own failures as a category,
+    /// with the cause in the server log.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::AnswerNotFound(_)
+            | AppError::CollectionNotFound(_)
+            | AppError::DatasetNotFound(_)
+            | AppError::EvalNotFound(_)
+            | AppError::InvalidVariants(_)
+            | AppError::NoLlm
+            | AppError::Dataset(_)
+            | AppError::Answer(AnswerError::UnknownVariant { .. })
+            | AppError::Store(StoreError::NotFound(_) | StoreError::DimensionMismatch { .. }) => {
+                self.to_string()
+            }
+            AppError::Judge(e) | AppError::Answer(AnswerError::Llm { error: e, .. }) => {
+                e.public_message().to_owned()
+            }
+            _ => "internal error; the server log has the cause".to_owned(),
+        }
+    }
 }

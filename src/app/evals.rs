@@ -17,6 +17,9 @@ use crate::eval::store::RunRecord;
 use crate::rag::answer::{Answer, Question, DEFAULT_VARIANT};
 use crate::rag::citations::Citation;
 
+/// Most variants one run compares.
+pub const MAX_VARIANTS: usize = 10;
+
 /// What to evaluate.
 #[derive(Debug, Clone)]
 pub struct EvalRequest {
@@ -65,15 +68,14 @@ impl Cairn {
     }
 
     pub async fn eval_run(&self, id: &str) -> Result<RunRecord, AppError> {
-        let (evals, key) = (self.evals.clone(), id.to_owned());
-        crate::blocking::run(move || evals.run(&key))
-            .await??
+        let key = id.to_owned();
+        self.stored(move |evals| evals.run(&key))
+            .await?
             .ok_or_else(|| AppError::EvalNotFound(id.to_owned()))
     }
 
     pub async fn eval_runs(&self) -> Result<Vec<RunRecord>, AppError> {
-        let evals = self.evals.clone();
-        Ok(crate::blocking::run(move || evals.runs()).await??)
+        self.stored(|evals| evals.runs()).await
     }
 
     /// Everything that can be refused is refused before the run starts.
@@ -83,6 +85,19 @@ impl Cairn {
     ) -> Result<(EvalRequest, Dataset), AppError> {
         if request.variants.is_empty() {
             request.variants.push(DEFAULT_VARIANT.to_owned());
+        }
+        if request.variants.len() > MAX_VARIANTS {
+            return Err(AppError::InvalidVariants(format!(
+                "{} variants given; at most {MAX_VARIANTS} can be compared in one run",
+                request.variants.len()
+            )));
+        }
+        for (i, name) in request.variants.iter().enumerate() {
+            if request.variants[..i].contains(name) {
+                return Err(AppError::InvalidVariants(format!(
+                    "variant {name:?} is given twice; each variant runs once"
+                )));
+            }
         }
         for name in &request.variants {
             self.answerer.describe(Some(name))?;
@@ -106,13 +121,13 @@ impl Cairn {
         dataset: &Dataset,
         request: &EvalRequest,
     ) -> Result<(), AppError> {
-        let (evals, id, name, collection) = (
-            self.evals.clone(),
+        let (id, name, collection) = (
             id.to_owned(),
             dataset.name.clone(),
             request.collection.to_string(),
         );
-        Ok(crate::blocking::run(move || evals.start_run(&id, &name, &collection)).await??)
+        self.stored(move |evals| evals.start_run(&id, &name, &collection))
+            .await
     }
 
     async fn store_run_end(
@@ -122,13 +137,14 @@ impl Cairn {
     ) -> Result<(), AppError> {
         let stored = match outcome {
             Ok(result) => Ok(result.clone()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => {
+                tracing::error!(error = %e, run = %id, "evaluation run failed");
+                Err(e.public_message())
+            }
         };
-        let (evals, id) = (self.evals.clone(), id.to_owned());
-        Ok(crate::blocking::run(move || {
-            evals.finish_run(&id, stored.as_ref().map_err(String::as_str))
-        })
-        .await??)
+        let id = id.to_owned();
+        self.stored(move |evals| evals.finish_run(&id, stored.as_ref().map_err(String::as_str)))
+            .await
     }
 
     async fn run_eval(
@@ -151,17 +167,13 @@ impl Cairn {
                 items.push(self.eval_item(&request.collection, name, item).await?);
             }
         }
-        let mut metrics_by_variant = BTreeMap::new();
-        let of =
-            |v: &str| -> Vec<&ItemResult> { items.iter().filter(|i| i.variant == v).collect() };
-        for name in &request.variants {
-            metrics_by_variant.insert(name.clone(), metrics::aggregate(&of(name)));
-        }
-        let baseline = &request.variants[0];
-        let comparisons = request.variants[1..]
-            .iter()
-            .map(|c| metrics::compare((baseline, &of(baseline)), (c, &of(c))))
-            .collect();
+        // Thousands of resamples per metric: CPU work, off the async workers.
+        let order = request.variants.clone();
+        let (items, metrics_by_variant, comparisons) = crate::blocking::run(move || {
+            let (metrics, comparisons) = metrics::summarise(&order, &items);
+            (items, metrics, comparisons)
+        })
+        .await?;
         let failed = items.iter().filter(|i| i.error.is_some()).count();
         let mut warnings = Vec::new();
         if failed > 0 {
@@ -213,12 +225,13 @@ impl Cairn {
         match self.answer_traced(collection, question).await {
             Ok((answer, retrieved)) => self.score(variant, item, answer, &retrieved).await,
             Err(AppError::Answer(crate::rag::answer::AnswerError::Llm { error, .. })) => {
+                tracing::warn!(error = %error, item = %item.id, "evaluation: the language model failed");
                 Ok(ItemResult::unanswered(
                     &item.id,
                     variant,
                     &item.question,
                     item.answerable,
-                    Some(error.to_string()),
+                    Some(error.public_message().to_owned()),
                 ))
             }
             Err(e) => Err(e),

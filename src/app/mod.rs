@@ -104,6 +104,20 @@ impl Cairn {
         }
     }
 
+    /// Runs a call of the dataset and evaluation store off the async workers.
+    async fn stored<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&EvalStore) -> Result<T, LogError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let evals = self.evals.clone();
+        Ok(crate::blocking::run(move || f(evals.as_ref())).await??)
+    }
+
+    /// Marks evaluation runs a stopped server left `running` as failed (at server start).
+    pub async fn fail_interrupted_runs(&self) -> Result<usize, AppError> {
+        self.stored(|evals| evals.fail_interrupted()).await
+    }
+
     /// Runs an answer-log call off the async workers (SQLite waits for the disk).
     async fn logged<T: Send + 'static>(
         &self,

@@ -17,6 +17,13 @@ pub struct Args {
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let bind = args.bind.unwrap_or(settings.bind);
     let app = crate::app::Cairn::build(settings)?;
+    let interrupted = app.fail_interrupted_runs().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            runs = interrupted,
+            "evaluation runs interrupted by the last stop are marked failed"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

@@ -131,6 +131,26 @@ fn flag(b: bool) -> f64 {
     }
 }
 
+/// Every variant's metrics, and each variant after the first compared with the first.
+pub fn summarise(
+    variants: &[String],
+    items: &[ItemResult],
+) -> (BTreeMap<String, BTreeMap<String, Metric>>, Vec<Comparison>) {
+    let of = |v: &str| -> Vec<&ItemResult> { items.iter().filter(|i| i.variant == v).collect() };
+    let metrics = variants
+        .iter()
+        .map(|v| (v.clone(), aggregate(&of(v))))
+        .collect();
+    let comparisons = match variants.split_first() {
+        Some((baseline, others)) => others
+            .iter()
+            .map(|c| compare((baseline, &of(baseline)), (c, &of(c))))
+            .collect(),
+        None => Vec::new(),
+    };
+    (metrics, comparisons)
+}
+
 /// Every metric of one variant's items.
 pub fn aggregate(items: &[&ItemResult]) -> BTreeMap<String, Metric> {
     METRICS

@@ -123,7 +123,7 @@ fn comparison(out: &mut String, c: &Comparison) {
             m.name,
             d.delta.map_or("–".into(), |x| format!("{x:+.3}")),
             d.ci95.map_or("–".into(), |[lo, hi]| format!("[{lo:+.3}, {hi:+.3}]")),
-            d.p_value.map_or("–".into(), |p| super::metrics::p_text(p).replace("= ", "")),
+            d.p_value.map_or("–".into(), |p| esc(&super::metrics::p_text(p).replace("= ", ""))),
             d.test.name(),
             d.n
         );

@@ -19,7 +19,8 @@ impl Rng {
 
     /// Uniform index in `0..n`; returns 0 when `n == 0` rather than panicking.
     pub fn below(&mut self, n: usize) -> usize {
-        // Multiply-high instead of `%` avoids modulo bias without a rejection loop.
+        // Multiply-high maps 64 random bits onto 0..n; its bias (about n / 2^64) is far below
+        // anything a resample count can show.
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 }
@@ -116,28 +117,50 @@ pub fn paired_bootstrap(
     let deltas = resample(pairs.len(), seed, |idx| {
         Some(statistic(&pick(&cand, idx))? - statistic(&pick(&base, idx))?)
     });
-    let p_value = bootstrap_p_value(&deltas)?;
     Some(Paired {
         delta,
         ci95: interval(deltas)?,
-        p_value,
+        p_value: paired_permutation_p(&base, &cand, delta, statistic, seed),
     })
 }
 
-/// p = min(1, 2 * min(share <= 0, share >= 0)); None when no resample was defined.
-fn bootstrap_p_value(deltas: &[f64]) -> Option<f64> {
-    if deltas.is_empty() {
-        return None;
+/// Two-sided paired permutation test of "no difference": under it, which variant produced
+/// which value of a pair is a coin flip, so each resample swaps every pair with probability
+/// 1/2 and recomputes the delta. p = (1 + resamples at least as extreme) / (1 + resamples).
+/// Unlike a p-value read off the bootstrap, it cannot call one or two items significant: with
+/// one pair, swapping gives ±delta, both as extreme as the observed one, so p = 1.
+fn paired_permutation_p(
+    base: &[f64],
+    cand: &[f64],
+    observed: f64,
+    statistic: fn(&[f64]) -> Option<f64>,
+    seed: u64,
+) -> f64 {
+    if observed == 0.0 {
+        return 1.0;
     }
-    // Identical variants must read as "no evidence", stated explicitly rather than
-    // relying on both shares happening to be 1.
-    if deltas.iter().all(|&d| d == 0.0) {
-        return Some(1.0);
+    let mut rng = Rng::new(seed ^ 0x005e_ed0f_f11b);
+    let (mut b, mut c) = (base.to_vec(), cand.to_vec());
+    let mut extreme = 0usize;
+    for _ in 0..RESAMPLES {
+        for i in 0..base.len() {
+            let swap = rng.next_u64() & 1 == 1;
+            (b[i], c[i]) = if swap {
+                (cand[i], base[i])
+            } else {
+                (base[i], cand[i])
+            };
+        }
+        let delta = match (statistic(&c), statistic(&b)) {
+            (Some(x), Some(y)) => x - y,
+            _ => continue,
+        };
+        // A tolerance, so that a delta equal to the observed one counts despite rounding.
+        if delta.abs() >= observed.abs() - 1e-12 {
+            extreme += 1;
+        }
     }
-    let n = deltas.len() as f64;
-    let le = deltas.iter().filter(|&&d| d <= 0.0).count() as f64 / n;
-    let ge = deltas.iter().filter(|&&d| d >= 0.0).count() as f64 / n;
-    Some((2.0 * le.min(ge)).min(1.0))
+    ((extreme + 1) as f64 / (RESAMPLES + 1) as f64).min(1.0)
 }
 
 /// Exact McNemar test (two-sided) for paired yes/no outcomes: b = baseline yes / candidate no,
@@ -223,6 +246,16 @@ mod tests {
         assert!(lo <= 0.5 && 0.5 <= hi, "[{lo}, {hi}]");
         assert!(lo >= 0.3 && hi <= 0.7, "[{lo}, {hi}]");
         assert_eq!(bootstrap_ci(&v, mean, 42), bootstrap_ci(&v, mean, 42));
+    }
+
+    #[test]
+    fn one_or_two_items_are_never_significant() {
+        let one = paired_bootstrap(&[(1.0, 0.0)], mean, 7).unwrap();
+        assert_eq!(one.delta, -1.0);
+        assert_eq!(one.p_value, 1.0);
+        // Two pairs both worse by 1: a swap pattern as extreme arises in half of the flips.
+        let two = paired_bootstrap(&[(1.0, 0.0), (1.0, 0.0)], mean, 7).unwrap();
+        assert!(two.p_value > 0.4, "p = {}", two.p_value);
     }
 
     #[test]

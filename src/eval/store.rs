@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::dataset::{self, Dataset, Item};
+use super::dataset::{self, Dataset, DatasetError, Item};
 use super::result::EvalResult;
 use crate::answer_log::LogError;
 use crate::db::{from_json, from_text, json, parse_time, storage, time_text, Db};
@@ -70,19 +70,26 @@ pub struct EvalStore {
 }
 
 impl EvalStore {
-    /// Opens (or creates) `evals.sqlite3` in `data_dir`. Runs left `running` by a process that
-    /// stopped are marked failed: nothing will finish them.
+    /// Opens (or creates) `evals.sqlite3` in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, LogError> {
-        let db = Db::open(data_dir, "evals.sqlite3", SCHEMA)?;
-        db.lock()
+        Ok(Self {
+            db: Db::open(data_dir, "evals.sqlite3", SCHEMA)?,
+        })
+    }
+
+    /// Marks runs left `running` as failed: called when a server starts, since nothing will
+    /// finish the runs of a server that stopped. (Not on every open: a CLI command must not
+    /// fail the runs of a server that is still running them.)
+    pub fn fail_interrupted(&self) -> Result<usize, LogError> {
+        Ok(self
+            .connection()
             .execute(
                 "UPDATE eval_runs SET status = 'failed',
                  error = 'interrupted: the server stopped before the run finished'
                  WHERE status = 'running'",
                 [],
             )
-            .map_err(storage)?;
-        Ok(Self { db })
+            .map_err(storage)?)
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
@@ -91,28 +98,44 @@ impl EvalStore {
 
     /// Stores `items` as the newest version of `name` (the same items keep their version).
     pub fn save_dataset(&self, name: &str, items: &[Item]) -> Result<Dataset, LogError> {
-        let version = dataset::version(items);
-        let json = json(&items)?;
-        let now = Utc::now();
-        let c = self.connection();
-        // Re-importing an older version makes it the newest again.
-        c.execute(
-            "DELETE FROM dataset_versions WHERE name = ?1 AND version = ?2",
-            params![name, version],
-        )
-        .map_err(storage)?;
-        c.execute(
-            "INSERT INTO dataset_versions (name, version, created_at, items_json)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![name, version, time_text(now), json],
-        )
-        .map_err(storage)?;
-        Ok(Dataset {
-            name: name.to_owned(),
-            version,
-            created_at: now,
-            items: items.to_vec(),
-        })
+        let mut c = self.connection();
+        let tx = c.transaction().map_err(storage)?;
+        let dataset = insert_version(&tx, name, items)?;
+        tx.commit().map_err(storage)?;
+        Ok(dataset)
+    }
+
+    /// Reads the newest version of `name` (empty when there is none), lets `change` edit its
+    /// items and stores the result as the newest version, in one transaction: two concurrent
+    /// edits cannot lose each other's items. The inner error is `change` refusing.
+    pub fn update_dataset(
+        &self,
+        name: &str,
+        change: impl FnOnce(Vec<Item>) -> Result<Vec<Item>, DatasetError>,
+    ) -> Result<Result<Dataset, DatasetError>, LogError> {
+        let mut c = self.connection();
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT items_json FROM dataset_versions WHERE name = ?1 ORDER BY seq DESC LIMIT 1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(storage)?;
+        let items = match current {
+            Some(json) => from_json(&json)?,
+            None => Vec::new(),
+        };
+        let items = match change(items) {
+            Ok(items) => items,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let dataset = insert_version(&tx, name, &items)?;
+        tx.commit().map_err(storage)?;
+        Ok(Ok(dataset))
     }
 
     /// The newest version of `name`, or the given one.
@@ -255,4 +278,32 @@ impl EvalStore {
         }
         Ok(out)
     }
+}
+
+/// Stores `items` as the newest version of `name`; re-storing an older version makes it the
+/// newest again. Part of the caller's transaction.
+fn insert_version(
+    tx: &rusqlite::Transaction<'_>,
+    name: &str,
+    items: &[Item],
+) -> Result<Dataset, LogError> {
+    let version = dataset::version(items);
+    let now = Utc::now();
+    tx.execute(
+        "DELETE FROM dataset_versions WHERE name = ?1 AND version = ?2",
+        params![name, version],
+    )
+    .map_err(storage)?;
+    tx.execute(
+        "INSERT INTO dataset_versions (name, version, created_at, items_json)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![name, version, time_text(now), json(&items)?],
+    )
+    .map_err(storage)?;
+    Ok(Dataset {
+        name: name.to_owned(),
+        version,
+        created_at: now,
+        items: items.to_vec(),
+    })
 }

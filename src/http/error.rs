@@ -61,6 +61,7 @@ error_codes! {
     QuestionTooLong: "question_too_long", BAD_REQUEST, "question is too long", "shorten the question (at most 2000 characters)";
     TopKOutOfRange: "top_k_out_of_range", BAD_REQUEST, "top_k is out of range", "omit top_k for the configured default";
     PerSourceOutOfRange: "per_source_out_of_range", BAD_REQUEST, "per_source is out of range", "use 0 (no limit) to 50, or omit it for 3";
+    InvalidVariants: "invalid_variants", BAD_REQUEST, "the variants of the evaluation are not valid", "name each variant once, at most 10 of them";
     UnknownVariant: "unknown_variant", BAD_REQUEST, "unknown variant", "omit \"variant\", or use one of the [variants] of the configuration";
     EmptyAnswer: "empty_answer", BAD_REQUEST, "answer is empty", "send a non-empty \"answer\"";
     AnswerTooLong: "answer_too_long", BAD_REQUEST, "answer is too long", "shorten the answer (at most 20000 characters)";
@@ -82,7 +83,7 @@ error_codes! {
     LlmRejected: "llm_rejected", BAD_GATEWAY, "the language model rejected the request", "ask a shorter question or lower top_k; the server log has the model's reason";
     LlmBadReply: "llm_bad_reply", BAD_GATEWAY, "the language model sent a reply cairn cannot read", "the retrieved passages are in \"citations\"; retry later";
     StoreUnavailable: "store_unavailable", SERVICE_UNAVAILABLE, "the vector store is unavailable", "retry later; GET /readyz reports each dependency";
-    AnswerLogUnavailable: "answer_log_unavailable", SERVICE_UNAVAILABLE, "the answer log could not be written or read", "retry later; check the server log and the data directory's disk";
+    AnswerLogUnavailable: "answer_log_unavailable", SERVICE_UNAVAILABLE, "the answer log (or the store of datasets and evaluation runs) could not be written or read", "retry later; check the server log and the data directory's disk";
     Internal: "internal", INTERNAL_SERVER_ERROR, "internal error", "retry; if it persists, check the server log";
 }
 
@@ -134,10 +135,6 @@ impl ApiError {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
-    }
-
-    pub fn code(&self) -> Code {
-        self.code
     }
 
     /// The body (without the status), also for errors sent inside an event stream.
@@ -200,6 +197,7 @@ impl From<AppError> for ApiError {
             }
             AppError::Ground(e) => Self::internal(&e, "grounding check failed"),
             AppError::Embed(e) => Self::internal(&e, "embedding failed"),
+            AppError::Ingest(cairn_ingest::pipeline::IngestError::Store(e)) => e.into(),
             AppError::Ingest(e) => Self::internal(&e, "upload ingest failed"),
             AppError::Panicked(e) => Self::internal(&e, "a worker task panicked"),
             AppError::Internal(e) => Self::internal(&e, "internal error"),
@@ -217,8 +215,8 @@ impl From<AppError> for ApiError {
             }
             AppError::EvalNotFound(id) => Self::new(Code::EvalNotFound)
                 .message(format!("evaluation run {id:?} does not exist")),
-            AppError::UnknownVariant { name, known } => unknown_variant(&name, &known),
             AppError::NoLlm => Self::new(Code::NoLlmConfigured),
+            AppError::InvalidVariants(message) => Self::new(Code::InvalidVariants).message(message),
             AppError::Judge(error) => llm(&error, Vec::new()),
         }
     }

@@ -42,10 +42,6 @@ pub async fn start(
     Json(request): Json<StartEval>,
 ) -> Result<impl IntoResponse, ApiError> {
     let collection = validate::collection(&request.collection)?;
-    if request.variants.len() > 10 {
-        return Err(ApiError::new(super::error::Code::InvalidJson)
-            .message("at most 10 variants can be compared in one run"));
-    }
     let record = app
         .start_eval(EvalRequest {
             collection,

@@ -71,6 +71,19 @@ pub enum LlmError {
     Malformed(String),
 }
 
+impl LlmError {
+    /// What a client may be told: the kind of failure, without the server's own words (which
+    /// go to the log).
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            LlmError::Timeout => "the language model did not answer in time",
+            LlmError::Unavailable(_) => "the language model is unavailable",
+            LlmError::Rejected { .. } => "the language model rejected the request",
+            LlmError::Malformed(_) => "the language model sent a reply cairn cannot read",
+        }
+    }
+}
+
 #[async_trait]
 pub trait ChatModel: Send + Sync {
     /// The model name recorded with every answer.

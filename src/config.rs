@@ -142,7 +142,6 @@ impl Settings {
 
     /// A short hash of every setting that shapes answers (never secrets), recorded with each.
     pub fn answer_hash(&self) -> String {
-        use sha2::{Digest, Sha256};
         let shaping = serde_json::json!({
             "chunk": self.chunk,
             "answer": self.answer,
@@ -150,8 +149,7 @@ impl Settings {
             "llm": { "base_url": self.llm.base_url, "model": self.llm.model },
             "model_dir": self.model_files().model_dir,
         });
-        let digest = Sha256::digest(shaping.to_string().as_bytes());
-        digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+        crate::fingerprint::short_hash(&shaping.to_string())
     }
 
     /// The settings as JSON with secrets replaced, for start-up logs.

@@ -14,6 +14,7 @@
 //! - [`db`]: how cairn opens and uses its SQLite files.
 //! - [`insights`]: recurring topics among answers that went wrong.
 //! - [`eval`]: datasets, evaluation metrics, statistics, stored runs and reports.
+//! - [`fingerprint`]: short content hashes that name versions (config, variants, datasets).
 //! - [`monitor`]: Prometheus metrics.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`http`]: the JSON API (axum): thin handlers over the core.
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod eval;
+pub mod fingerprint;
 pub mod ground;
 pub mod http;
 pub mod insights;

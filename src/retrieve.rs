@@ -57,6 +57,8 @@ pub struct SearchOptions {
     pub mode: Mode,
     /// At most this many hits from one source (0: no limit).
     pub per_source: usize,
+    /// Rerank the candidates by similarity plus coverage of the question's terms.
+    pub rerank: bool,
 }
 
 /// A retrieved chunk: `score` orders the results (cosine for dense, BM25 for keyword, fused
@@ -128,6 +130,11 @@ impl Retriever {
             Mode::Keyword => keyword.into_iter().map(|c| hit(c, false)).collect(),
             Mode::Hybrid => fuse(dense, keyword),
         };
+        let ranked = if options.rerank {
+            rerank(query, ranked)
+        } else {
+            ranked
+        };
         let hits = diversify(ranked, options.top_k, options.per_source);
         Ok(Retrieved {
             hits,
@@ -171,6 +178,38 @@ fn hit(chunk: ScoredChunk, dense: bool) -> Hit {
         similarity: dense.then_some(chunk.score),
         chunk,
     }
+}
+
+/// Weight of the coverage of the question's terms next to the cosine similarity when
+/// reranking (chosen on the handbooks tuning half, see docs/benchmarks.md).
+const RERANK_COVERAGE: f32 = 0.15;
+
+/// Orders the candidates by their similarity plus how much of the question (rare terms
+/// weighing more) their text, title and headings cover: a passage that holds the question's
+/// specific words moves up past one that is merely about the same topic.
+fn rerank(query: &str, ranked: Vec<Hit>) -> Vec<Hit> {
+    use crate::rag::evidence::{self, Terms};
+    let stems: Vec<std::collections::HashSet<String>> = ranked
+        .iter()
+        .map(|h| {
+            let p = &h.chunk.payload;
+            evidence::stems(&format!("{} {} {}", p.title, p.heading.join(" "), p.text))
+        })
+        .collect();
+    let terms = Terms::new(query, &stems);
+    if terms.is_empty() {
+        return ranked;
+    }
+    let mut scored: Vec<(f32, Hit)> = ranked
+        .into_iter()
+        .zip(&stems)
+        .map(|(h, s)| (h.similarity.unwrap_or(0.0) + RERANK_COVERAGE * terms.coverage(s), h))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored
+        .into_iter()
+        .map(|(score, h)| Hit { score, ..h })
+        .collect()
 }
 
 /// Keeps the best `top_k` hits with at most `per_source` from any one source (0: no limit), so

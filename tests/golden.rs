@@ -32,6 +32,7 @@ async fn every_golden_question_finds_its_source_in_the_top_5() {
         filter: SourceFilter::default(),
         mode: Mode::Dense,
         per_source: 3,
+        rerank: true,
     };
     let (mut hit1, mut total, mut misses) = (0, 0, Vec::new());
     for g in golden.iter().filter(|g| !g.expected_sources.is_empty()) {

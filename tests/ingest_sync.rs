@@ -192,6 +192,7 @@ async fn search(
         filter: filter.clone(),
         mode: cairn::retrieve::Mode::Hybrid,
         per_source: 0,
+        rerank: false,
     };
     common::retriever(ingestor)
         .search(&common::collection(name), query, &options)

@@ -53,6 +53,14 @@ pub struct ExportRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// An answer with what retrieval gave it: every passage as a citation and its full text
+/// (`passages[n - 1]` for citation `n`).
+pub struct Traced {
+    pub answer: Answer,
+    pub retrieved: Vec<Citation>,
+    pub passages: Vec<String>,
+}
+
 impl Cairn {
     /// Answers a question, logs the answer (on disk before this returns) and counts it. A
     /// question refused before answering (unknown variant or collection) is not counted.
@@ -77,10 +85,16 @@ impl Cairn {
         &self,
         collection: &CollectionName,
         q: Question,
-    ) -> Result<(Answer, Vec<Citation>), AppError> {
+    ) -> Result<Traced, AppError> {
         let prepared = self.answerer.prepare(collection, q).await?;
         let retrieved = prepared.candidates();
-        Ok((self.answerer.answer(prepared).await?, retrieved))
+        let passages = prepared.passages();
+        let answer = self.answerer.answer(prepared).await?;
+        Ok(Traced {
+            answer,
+            retrieved,
+            passages,
+        })
     }
 
     /// Like [`Self::ask`], as events. Dropping the receiver cancels generation.

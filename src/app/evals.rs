@@ -14,8 +14,8 @@ use crate::eval::dataset::{Dataset, Item};
 use crate::eval::metrics;
 use crate::eval::result::{EvalResult, ItemResult, RunInfo};
 use crate::eval::store::RunRecord;
-use crate::rag::answer::{Answer, Question, DEFAULT_VARIANT};
-use crate::rag::citations::Citation;
+use super::answers::Traced;
+use crate::rag::answer::{Question, DEFAULT_VARIANT};
 
 /// Most variants one run compares.
 pub const MAX_VARIANTS: usize = 10;
@@ -223,7 +223,7 @@ impl Cairn {
             variant: Some(variant.to_owned()),
         };
         match self.answer_traced(collection, question).await {
-            Ok((answer, retrieved)) => self.score(variant, item, answer, &retrieved).await,
+            Ok(traced) => self.score(variant, item, traced).await,
             Err(AppError::Answer(crate::rag::answer::AnswerError::Llm { error, .. })) => {
                 tracing::warn!(error = %error, item = %item.id, "evaluation: the language model failed");
                 Ok(ItemResult::unanswered(
@@ -242,18 +242,27 @@ impl Cairn {
         &self,
         variant: &str,
         item: &Item,
-        answer: Answer,
-        retrieved: &[Citation],
+        traced: Traced,
     ) -> Result<ItemResult, AppError> {
+        let Traced {
+            answer,
+            retrieved,
+            passages,
+        } = traced;
         let sources: Vec<String> = retrieved.iter().map(|c| c.source.clone()).collect();
         let rank = sources.iter().position(|s| item.expects(s)).map(|r| r + 1);
         let has_sources = !item.expected_sources.is_empty();
-        let lower = answer.answer.to_lowercase();
-        let found = item
-            .keywords
+        let has_keywords = !item.keywords.is_empty();
+        let in_answer = keywords_in(&item.keywords, &answer.answer);
+        let cited_text: String = answer
+            .citations
             .iter()
-            .filter(|k| lower.contains(&k.to_lowercase()))
-            .count();
+            .filter_map(|c| passages.get(c.n.wrapping_sub(1)))
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let in_cited = keywords_in(&item.keywords, &cited_text);
+        let cites_expected = answer.citations.iter().any(|c| item.expects(&c.source));
         let reference_similarity = match &item.reference_answer {
             Some(reference) => Some(self.similarity(&answer.answer, reference).await?),
             None => None,
@@ -269,8 +278,10 @@ impl Cairn {
             hit_at_1: has_sources.then(|| rank == Some(1)),
             hit_at_5: has_sources.then(|| rank.is_some_and(|r| r <= 5)),
             reciprocal_rank: has_sources.then(|| rank.map_or(0.0, |r| 1.0 / r as f64)),
-            keyword_recall: (!item.keywords.is_empty())
-                .then(|| found as f64 / item.keywords.len() as f64),
+            keyword_recall: has_keywords.then(|| in_answer as f64 / item.keywords.len() as f64),
+            fact_in_answer: has_keywords.then_some(in_answer == item.keywords.len()),
+            fact_in_cited_passages: has_keywords.then_some(in_cited == item.keywords.len()),
+            cites_expected_source: has_sources.then_some(cites_expected),
             reference_similarity,
             hallucinated: (!answer.abstained).then_some(answer.grounding.hallucinated),
             grounding_score: (!answer.abstained).then_some(f64::from(answer.grounding.score)),
@@ -284,6 +295,7 @@ impl Cairn {
             citations: answer.citations,
             retrieved: sources,
             grounding: Some(answer.grounding),
+            evidence: Some(answer.evidence),
             error: None,
         })
     }
@@ -300,4 +312,22 @@ impl Cairn {
             )),
         }
     }
+}
+
+/// How many of the keywords occur in the text: case-insensitive, whitespace collapsed, and
+/// markup quotes (`code`) ignored, so a keyword matches the fact however the loader rendered it.
+fn keywords_in(keywords: &[String], text: &str) -> usize {
+    let text = normalized(text);
+    keywords
+        .iter()
+        .filter(|k| text.contains(&normalized(k)))
+        .count()
+}
+
+fn normalized(text: &str) -> String {
+    text.replace('`', "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }

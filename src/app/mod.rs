@@ -15,7 +15,7 @@ use cairn_ingest::embed::{Bm25, Embedder};
 use cairn_ingest::pipeline::Ingestor;
 use cairn_ingest::store::VectorStore;
 
-pub use answers::{AskEvent, ExportRow, GroundingRequest};
+pub use answers::{AskEvent, ExportRow, GroundingRequest, Traced};
 pub use error::AppError;
 pub use evals::{EvalDataset, EvalRequest};
 

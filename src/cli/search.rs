@@ -22,6 +22,9 @@ pub struct Args {
     /// At most this many results from one source (0: no limit)
     #[arg(long, default_value_t = 3)]
     per_source: usize,
+    /// Rank by similarity only, without reranking by coverage of the query's terms
+    #[arg(long)]
+    no_rerank: bool,
     /// Only search these sources (repeatable)
     #[arg(long = "source", value_name = "SOURCE")]
     sources: Vec<String>,
@@ -56,6 +59,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
         },
         mode: args.mode,
         per_source: args.per_source,
+        rerank: !args.no_rerank,
     };
     let hits = retriever
         .search(&args.collection, &args.query.join(" "), &options)

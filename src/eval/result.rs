@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ground::Grounding;
 use crate::rag::answer::Latency;
 pub use crate::rag::answer::VariantInfo;
+use crate::rag::answer::Evidence;
 use crate::rag::citations::Citation;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -111,6 +112,9 @@ impl ItemResult {
             hit_at_5: None,
             reciprocal_rank: None,
             keyword_recall: None,
+            fact_in_answer: None,
+            fact_in_cited_passages: None,
+            cites_expected_source: None,
             reference_similarity: None,
             hallucinated: None,
             grounding_score: None,
@@ -122,6 +126,7 @@ impl ItemResult {
             citations: Vec::new(),
             retrieved: Vec::new(),
             grounding: None,
+            evidence: None,
             error,
         }
     }
@@ -143,6 +148,15 @@ pub struct ItemResult {
     pub reciprocal_rank: Option<f64>,
     /// Share of the keywords found in the answer; null without keywords.
     pub keyword_recall: Option<f64>,
+    /// Every keyword (the expected fact) is in the answer; null without keywords.
+    #[serde(default)]
+    pub fact_in_answer: Option<bool>,
+    /// Every keyword is in the passages the answer cites (the fact was there to quote).
+    #[serde(default)]
+    pub fact_in_cited_passages: Option<bool>,
+    /// The answer cites a passage from an expected source; null without expected sources.
+    #[serde(default)]
+    pub cites_expected_source: Option<bool>,
     /// Cosine similarity of the answer to the reference answer; null without one.
     pub reference_similarity: Option<f64>,
     /// Null when it abstained (nothing was claimed).
@@ -157,6 +171,9 @@ pub struct ItemResult {
     /// Sources of the retrieved passages, best first.
     pub retrieved: Vec<String>,
     pub grounding: Option<Grounding>,
+    /// What the answerability decision saw.
+    #[serde(default)]
+    pub evidence: Option<Evidence>,
     /// Why the item has no answer (the answer flow failed); its metrics are then null.
     pub error: Option<String>,
 }

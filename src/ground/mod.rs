@@ -48,6 +48,9 @@ pub struct GroundingSettings {
     /// The `lenient` profile, for summaries and free paraphrase: about two missing long content
     /// words per sentence are tolerated.
     pub lenient_threshold: f32,
+    /// The `conversational` profile, for chat replies that mix facts with remarks of their own
+    /// ("I like crime fiction!").
+    pub conversational_threshold: f32,
     pub similarity_weight: f32,
     /// Context sentences compared by embedding with each claim (the ones sharing most terms).
     pub candidates: usize,
@@ -63,6 +66,7 @@ impl Default for GroundingSettings {
         Self {
             threshold: 0.03,
             lenient_threshold: -2.25,
+            conversational_threshold: CONVERSATIONAL_THRESHOLD,
             similarity_weight: 0.2,
             candidates: 1,
             answer_profile: Profile::Strict,
@@ -75,9 +79,51 @@ impl Default for GroundingSettings {
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
-    #[default]
+    /// Short answers that keep to their sources' words: no missing term tolerated.
     Strict,
+    /// Summaries and free paraphrase.
     Lenient,
+    /// Chat replies.
+    Conversational,
+    /// Picked from the answer's shape (see [`shape_profile`]); a check's result names the
+    /// profile it applied.
+    #[default]
+    Auto,
+}
+
+/// The `conversational` threshold (chosen on HaluEval's dialogue tuning split).
+const CONVERSATIONAL_THRESHOLD: f32 = -1.5;
+/// An answer of at least this many sentences, or words, reads as a summary.
+const SUMMARY_SENTENCES: usize = 3;
+const SUMMARY_WORDS: usize = 30;
+
+/// The profile an answer's shape calls for: a long or multi-sentence answer is a summary
+/// (lenient); a shorter one that speaks as a person (I, you, we, yes, an exclamation, a
+/// question back) is a chat reply (conversational); anything else, a short answer, is strict.
+pub fn shape_profile(answer: &str) -> Profile {
+    let text = markers::strip(answer);
+    let sentences = sentences::split(&text).len();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+        })
+        .collect();
+    const PERSONAL: &[&str] = &[
+        "i", "i'm", "i've", "i'd", "i'll", "me", "my", "you", "you're", "your", "we", "we're",
+        "us", "our", "yes", "no", "yeah", "oh", "wow", "sure", "really",
+    ];
+    let personal = words.iter().any(|w| PERSONAL.contains(&w.as_str()))
+        || text.contains('!')
+        || text.trim_end().ends_with('?');
+    if sentences >= SUMMARY_SENTENCES || words.len() >= SUMMARY_WORDS {
+        Profile::Lenient
+    } else if personal {
+        Profile::Conversational
+    } else {
+        Profile::Strict
+    }
 }
 
 /// Who decided.
@@ -115,7 +161,11 @@ pub struct Grounding {
     pub score: f32,
     /// True when any sentence is unsupported.
     pub hallucinated: bool,
+    /// The profile applied (never `auto`).
     pub profile: Profile,
+    /// True when cairn picked the profile from the answer's shape (none was given, or `auto`).
+    #[serde(default)]
+    pub profile_auto: bool,
     pub method: Method,
     pub sentences: Vec<SentenceGrounding>,
 }
@@ -127,6 +177,7 @@ impl Grounding {
             score: 1.0,
             hallucinated: false,
             profile,
+            profile_auto: false,
             method: Method::Lexical,
             sentences: Vec::new(),
         }
@@ -173,6 +224,8 @@ struct Support<'a> {
 
 /// A sentence of the answer and what the context lacks of it.
 struct Claim {
+    /// Missing numbers, names, the content-word penalty and missing phrases (for tuning).
+    counts: [f32; 4],
     text: String,
     missing: Vec<String>,
     penalty: f32,
@@ -246,8 +299,13 @@ impl Grounder {
             .filter(|s| s.chars().any(char::is_alphanumeric))
             .map(|s| self.claim(s, &supports, &vocabulary, &sequences))
             .collect();
+        let auto = profile == Profile::Auto;
+        let profile = if auto { shape_profile(answer) } else { profile };
         if claims.is_empty() {
-            return Ok(Grounding::empty(profile));
+            return Ok(Grounding {
+                profile_auto: auto,
+                ..Grounding::empty(profile)
+            });
         }
 
         // One embedding call: the claims, then every candidate support.
@@ -263,8 +321,9 @@ impl Grounder {
         let (claim_vectors, support_vectors) = vectors.split_at(claims.len());
 
         let threshold = match profile {
-            Profile::Strict => self.settings.threshold,
+            Profile::Strict | Profile::Auto => self.settings.threshold,
             Profile::Lenient => self.settings.lenient_threshold,
+            Profile::Conversational => self.settings.conversational_threshold,
         };
         let sentences: Vec<SentenceGrounding> = claims
             .into_iter()
@@ -279,6 +338,9 @@ impl Grounder {
                     })
                     .max_by(|a, b| a.1.total_cmp(&b.1));
                 let similarity = best.map_or(0.0, |(_, s)| s);
+                if std::env::var("TG_DUMP").is_ok() {
+                    eprintln!("GDUMP {}", serde_json::json!({"answer": answer, "claim": claim.text, "sim": similarity, "num": claim.counts[0], "name": claim.counts[1], "content": claim.counts[2], "phrase": claim.counts[3]}));
+                }
                 let margin = self.settings.similarity_weight * similarity - claim.penalty;
                 let margin = margin - threshold;
                 SentenceGrounding {
@@ -296,6 +358,7 @@ impl Grounder {
             score: sentences.iter().map(|s| s.score).fold(1.0, f32::min),
             hallucinated: sentences.iter().any(|s| !s.supported),
             profile,
+            profile_auto: auto,
             method: Method::Lexical,
             sentences,
         })
@@ -311,6 +374,7 @@ impl Grounder {
         let (terms, phrases) = terms::key_terms(&text);
         let mut missing = Vec::new();
         let mut penalty = 0.0;
+        let mut counts = [0.0f32; 4];
         for term in terms
             .iter()
             .filter(|t| !vocabulary.contains(t.key.as_str()))
@@ -320,11 +384,17 @@ impl Grounder {
                 Kind::Name => NAME_PENALTY,
                 Kind::Content => content_penalty(&term.key),
             };
+            match term.kind {
+                Kind::Number => counts[0] += 1.0,
+                Kind::Name => counts[1] += 1.0,
+                Kind::Content => counts[2] += content_penalty(&term.key),
+            }
             missing.push(term.key.clone());
         }
         for phrase in &phrases {
             if !sequences.iter().any(|s| terms::contains_run(s, phrase)) {
                 penalty += PHRASE_PENALTY;
+                counts[3] += 1.0;
                 missing.push(phrase.join(" "));
             }
         }
@@ -341,6 +411,7 @@ impl Grounder {
             .map(|(_, i)| i)
             .collect();
         Claim {
+            counts,
             text,
             missing,
             penalty,

@@ -34,7 +34,9 @@ pub struct CheckRequest {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub question: Option<String>,
-    /// `strict` (default: no missing term tolerated) or `lenient` (summaries, paraphrase).
+    /// `auto` (default: picked from the answer's shape, and named in the result), `strict`
+    /// (short answers: no missing term tolerated), `lenient` (summaries, paraphrase) or
+    /// `conversational` (chat replies).
     #[serde(default)]
     pub profile: Profile,
     /// `lexical` or `llm_judge` (needs a configured LLM); the configured method when omitted.

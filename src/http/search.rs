@@ -34,6 +34,14 @@ pub struct SearchRequest {
     #[serde(default = "default_per_source", deserialize_with = "validate::integer")]
     #[schema(minimum = 0, maximum = 50, default = 3)]
     pub per_source: usize,
+    /// Rerank the candidates by similarity plus coverage of the query's terms, as answers do.
+    #[serde(default = "default_rerank")]
+    #[schema(default = true)]
+    pub rerank: bool,
+}
+
+fn default_rerank() -> bool {
+    true
 }
 
 fn default_top_k() -> usize {
@@ -115,6 +123,7 @@ fn validate(request: &SearchRequest) -> Result<SearchOptions, ApiError> {
         filter: request.filter.clone(),
         mode: request.mode,
         per_source: request.per_source,
+        rerank: request.rerank,
     })
 }
 

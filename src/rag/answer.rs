@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::citations::{self, Citation};
-use super::extractive::{self, Extractive};
+use super::evidence::{self, Terms};
+use super::extractive::{self, Extractive, Selection};
+use super::intent::{self, Intent};
 use super::prompt::{PromptTemplate, Prompts};
 use crate::ground::{Check, GroundError, Grounder, Grounding};
 use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
@@ -37,6 +39,19 @@ pub struct AnswerSettings {
     /// Abstain when the question names something (a capitalized word or acronym) that occurs
     /// nowhere in the collection: the documents cannot say anything about it.
     pub abstain_on_unknown_names: bool,
+    /// Abstain when the best passage covers less than this weighted share of the question's
+    /// terms (rare terms weigh more; see docs/benchmarks.md), unless its similarity reaches
+    /// `confident_similarity`.
+    pub min_coverage: f32,
+    /// A passage this similar is relevant whatever its coverage.
+    pub confident_similarity: f32,
+    /// Abstain when the question asks for a figure (a duration, a number, a price, a date) and
+    /// no retrieved sentence holds one.
+    pub require_answer_shape: bool,
+    /// Rerank retrieved passages by similarity plus coverage of the question.
+    pub rerank: bool,
+    /// How the extractive answerer picks sentences: `answer` or `similarity`.
+    pub sentences: Selection,
     /// Prompt template name.
     pub prompt: String,
     pub max_tokens: u32,
@@ -51,6 +66,11 @@ impl Default for AnswerSettings {
             per_source: 3,
             min_similarity: 0.30,
             abstain_on_unknown_names: true,
+            min_coverage: 0.5,
+            confident_similarity: 0.6,
+            require_answer_shape: true,
+            rerank: true,
+            sentences: Selection::Answer,
             prompt: "support-v1".into(),
             max_tokens: 300,
             temperature: 0.1,
@@ -75,6 +95,11 @@ pub struct Variant {
     pub mode: Option<Mode>,
     pub per_source: Option<usize>,
     pub min_similarity: Option<f32>,
+    pub min_coverage: Option<f32>,
+    pub confident_similarity: Option<f32>,
+    pub require_answer_shape: Option<bool>,
+    pub rerank: Option<bool>,
+    pub sentences: Option<Selection>,
     pub generator: Option<GeneratorKind>,
     /// The model name sent to the LLM server (one server can serve several).
     pub model: Option<String>,
@@ -127,14 +152,35 @@ impl Latency {
     }
 }
 
+/// What the answerability decision saw in the retrieved passages.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Evidence {
+    /// The best passage's cosine similarity to the question.
+    pub similarity: f32,
+    /// The weighted share (0..1) of the question's terms the best-covering passage holds.
+    pub coverage: f32,
+    /// The question's terms (stemmed) found in no retrieved passage, most specific first.
+    pub missing: Vec<String>,
+    /// The answer shape the question asks for (`duration`, `quantity`, `price`, `when`,
+    /// `reason`, `procedure`, `yes_no`, `other`).
+    #[schema(value_type = String)]
+    pub intent: Option<Intent>,
+    /// Whether a retrieved sentence has that shape.
+    pub shape_found: bool,
+}
+
 /// The answer object of the API, and the record the answer log keeps.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Answer {
     pub answer_id: String,
     pub answer: String,
     pub abstained: bool,
-    /// Why it abstained: `no_relevant_passage`, `unknown_names: …` or `model_found_nothing`.
+    /// Why it abstained: `no_relevant_passage`, `unknown_names: …`, `not_covered: …`,
+    /// `no_answer_shape: …` or `model_found_nothing`.
     pub abstain_reason: Option<String>,
+    /// What the answerability decision saw.
+    pub evidence: Evidence,
     /// The passages the answer's `[n]` markers use, in order of first use.
     pub citations: Vec<Citation>,
     /// True when the answer had no `[n]` markers and citations were matched by word overlap.
@@ -201,6 +247,8 @@ pub struct Prepared {
     question: String,
     hits: Vec<Hit>,
     abstain: Option<String>,
+    evidence: Evidence,
+    selection: Selection,
     generator: GeneratorKind,
     prompt: PromptTemplate,
     variant: Option<String>,
@@ -218,6 +266,11 @@ impl Prepared {
             .enumerate()
             .map(|(i, h)| citations::citation(i + 1, h))
             .collect()
+    }
+
+    /// The full text of every retrieved passage, in citation order.
+    pub fn passages(&self) -> Vec<String> {
+        self.hits.iter().map(|h| h.chunk.payload.text.clone()).collect()
     }
 }
 
@@ -249,6 +302,7 @@ impl Answerer {
             filter: q.filter,
             mode: variant.mode.unwrap_or(self.settings.mode),
             per_source: variant.per_source.unwrap_or(self.settings.per_source),
+            rerank: variant.rerank.unwrap_or(self.settings.rerank),
         };
         let retrieved = self
             .retriever
@@ -257,21 +311,30 @@ impl Answerer {
         let min = variant
             .min_similarity
             .unwrap_or(self.settings.min_similarity);
-        let best = retrieved
-            .hits
-            .iter()
-            .filter_map(|h| h.similarity)
-            .fold(f32::MIN, f32::max);
+        let min_coverage = variant.min_coverage.unwrap_or(self.settings.min_coverage);
+        let confident = variant
+            .confident_similarity
+            .unwrap_or(self.settings.confident_similarity);
+        let require_shape = variant
+            .require_answer_shape
+            .unwrap_or(self.settings.require_answer_shape);
+        let evidence = weigh(&q.text, &retrieved.hits);
+        let best = evidence.similarity;
         let unknown = if self.settings.abstain_on_unknown_names {
             let names = crate::text::words::names(&q.text);
             self.retriever.unknown_terms(collection, &names).await?
         } else {
             Vec::new()
         };
+        let intent = evidence.intent.unwrap_or(Intent::Other);
         let abstain = if retrieved.hits.is_empty() || best < min {
             Some("no_relevant_passage".to_owned())
         } else if !unknown.is_empty() {
             Some(format!("unknown_names: {}", unknown.join(", ")))
+        } else if evidence.coverage < min_coverage && best < confident {
+            Some(format!("not_covered: {}", evidence.missing.join(", ")))
+        } else if require_shape && intent.wants_figure() && !evidence.shape_found {
+            Some(format!("no_answer_shape: {}", intent_name(intent)))
         } else {
             None
         };
@@ -279,6 +342,8 @@ impl Answerer {
         Ok(Prepared {
             question: q.text,
             abstain,
+            evidence,
+            selection: variant.sentences.unwrap_or(self.settings.sentences),
             hits: retrieved.hits,
             generator,
             prompt,
@@ -433,10 +498,15 @@ impl Answerer {
     }
 
     async fn extract(&self, p: &Prepared) -> Result<String, AnswerError> {
-        let (extractive, question, hits) =
-            (self.extractive.clone(), p.question.clone(), p.hits.clone());
-        let text = crate::blocking::run(move || extractive.answer(&question, &hits)).await??;
-        Ok(text.unwrap_or_else(|| ABSTAIN_TEXT.to_owned()))
+        let (extractive, question, hits, selection) = (
+            self.extractive.clone(),
+            p.question.clone(),
+            p.hits.clone(),
+            p.selection,
+        );
+        let extract =
+            crate::blocking::run(move || extractive.answer(&question, &hits, selection)).await??;
+        Ok(extract.map_or_else(|| ABSTAIN_TEXT.to_owned(), |e| e.text))
     }
 
     fn chat_request(&self, p: &Prepared) -> ChatRequest {
@@ -492,6 +562,7 @@ impl Answerer {
             answer: text,
             abstained,
             abstain_reason: reason,
+            evidence: p.evidence,
             citations: cited,
             citations_inferred,
             nearest,
@@ -531,6 +602,51 @@ impl Answerer {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The answerability evidence of the retrieved passages: similarity, coverage of the question,
+/// and whether any sentence has the shape the question asks for.
+fn weigh(question: &str, hits: &[Hit]) -> Evidence {
+    let passages: Vec<std::collections::HashSet<String>> = hits
+        .iter()
+        .map(|h| {
+            let p = &h.chunk.payload;
+            evidence::stems(&format!("{} {} {}", p.title, p.heading.join(" "), p.text))
+        })
+        .collect();
+    let terms = Terms::new(question, &passages);
+    let coverage = if terms.is_empty() {
+        1.0
+    } else {
+        passages
+            .iter()
+            .map(|p| terms.coverage(p))
+            .fold(0.0, f32::max)
+    };
+    let intent = intent::of(question);
+    let shape_found = hits.iter().any(|h| {
+        crate::text::sentences::split(&h.chunk.payload.text)
+            .iter()
+            .any(|s| intent::fits(intent, s) >= 1.0)
+    });
+    Evidence {
+        similarity: hits
+            .iter()
+            .filter_map(|h| h.similarity)
+            .fold(f32::MIN, f32::max)
+            .max(0.0),
+        coverage,
+        missing: terms.missing(&passages.iter().collect::<Vec<_>>()),
+        intent: Some(intent),
+        shape_found,
+    }
+}
+
+fn intent_name(intent: Intent) -> String {
+    serde_json::to_value(intent)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Whether a generated answer is the template's "not in the documents" reply.

@@ -1,36 +1,100 @@
 //! The extractive answerer, used when no language model is configured: it answers with the
-//! retrieved passages' own sentences that best match the question, each cited `[n]`. It cannot
-//! invent anything, which is what a support team wants from a default.
+//! retrieved passages' own sentences, each cited `[n]`. It cannot invent anything, which is
+//! what a support team wants from a default.
+//!
+//! Two ways to pick the sentences (`[answer] sentences`):
+//! - `answer` (the default) scores each sentence, list item and table row on how much of the
+//!   question it covers (rare terms weigh more), whether it has the shape the question asks for
+//!   (a duration for "how long", a price for "how much does it cost"), its similarity, and its
+//!   passage's rank; it quotes what a sentence needs to stand alone (the sentence before a "This
+//!   …", a list's lead-in line) and reads table rows as sentences.
+//! - `similarity`, the first version: the sentences most similar to the question.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use cairn_ingest::embed::{cosine, EmbedError, Embedder};
+use serde::{Deserialize, Serialize};
 
+use super::evidence::{self, Terms};
+use super::intent;
 use crate::retrieve::Hit;
-use crate::text::{sentences, words};
+use crate::text::sentences::{self, Part, PartKind};
+use crate::text::words;
 
 /// At most this many sentences in an answer.
 const MAX_SENTENCES: usize = 3;
 /// A further sentence must score within this margin of the best one.
 const MARGIN: f32 = 0.08;
-/// Weight of lexical overlap (share of the question's content words) next to cosine similarity.
-const LEXICAL_WEIGHT: f32 = 0.3;
 /// Sentences shorter than this are fragments (headings, table cells) rather than answers.
 const MIN_CHARS: usize = 20;
+/// `similarity`: weight of lexical overlap (share of the question's content words).
+const LEXICAL_WEIGHT: f32 = 0.3;
+
+/// `answer`: the weights of a candidate's score (chosen on the handbooks tuning half, see
+/// docs/benchmarks.md).
+fn knob(name: &str, default: f32) -> f32 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+static W: std::sync::LazyLock<[f32; 10]> = std::sync::LazyLock::new(|| {
+    [
+        knob("TW_COVER", 0.47),
+        knob("TW_CTX", 0.59),
+        knob("TW_FIT", 0.41),
+        knob("TW_RANK", 0.73),
+        knob("TW_POS", 0.29),
+        knob("TW_NEXT", 0.0),
+        knob("TW_MARGIN", 0.35),
+        knob("TW_NOFIG", 0.4),
+        knob("TW_LEN", 0.12),
+        knob("TW_CODE", 0.0),
+    ]
+});
+/// A sentence of at most this many characters, or one opening with a word that points back
+/// ("This", "It"), is quoted with the sentence before it.
+const SHORT_CHARS: usize = 60;
+const POINTS_BACK: &[&str] = &[
+    "this", "that", "these", "those", "it", "its", "they", "them", "such", "there", "so", "then",
+    "however", "but", "also", "otherwise", "instead", "here",
+];
 
 pub const MODEL_NAME: &str = "extractive";
 pub const DISCLAIMER: &str =
-    "Extractive answer: sentences quoted from the documents, chosen by similarity; no language model was used.";
+    "Extractive answer: sentences quoted from the documents; no language model was used.";
+
+/// How the extractive answerer picks sentences.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Selection {
+    /// Coverage of the question, answer shape, similarity and rank, with context.
+    #[default]
+    Answer,
+    /// Similarity to the question (and word overlap) only.
+    Similarity,
+}
+
+/// An extractive answer and how well its best sentence answers the question.
+#[derive(Debug, Clone)]
+pub struct Extract {
+    pub text: String,
+    /// Whether a quoted sentence has the shape the question asks for.
+    pub fits: bool,
+}
 
 pub struct Extractive {
     embedder: Arc<dyn Embedder>,
 }
 
-/// A candidate sentence: its text, the passage it came from (1-based) and its score.
+/// A candidate: what to quote, the passage it came from (1-based), where in it, its score.
 struct Candidate {
-    text: String,
+    part: Part,
     n: usize,
+    index: usize,
+    context: HashSet<String>,
     score: f32,
+    fit: f32,
 }
 
 impl Extractive {
@@ -38,49 +102,80 @@ impl Extractive {
         Self { embedder }
     }
 
-    /// The answer text, or `None` when no passage has a usable sentence. Blocking: embeds.
-    pub fn answer(&self, question: &str, hits: &[Hit]) -> Result<Option<String>, EmbedError> {
-        let mut candidates = candidates(hits);
+    /// The answer, or `None` when no passage has a usable sentence. Blocking: embeds.
+    pub fn answer(
+        &self,
+        question: &str,
+        hits: &[Hit],
+        selection: Selection,
+    ) -> Result<Option<Extract>, EmbedError> {
+        let mut candidates = match selection {
+            Selection::Answer => candidates(hits),
+            Selection::Similarity => unit_candidates(hits),
+        };
         if candidates.is_empty() {
             return Ok(None);
         }
         let mut texts = vec![question.to_owned()];
-        texts.extend(candidates.iter().map(|c| c.text.clone()));
+        texts.extend(candidates.iter().map(|c| embed_text(&c.part)));
         let vectors = self.embedder.embed(&texts)?;
         let (q, rest) = vectors
             .split_first()
             .ok_or_else(|| EmbedError::Inference("no vectors".into()))?;
-        let q_words = words::content_words(question);
-        for (c, v) in candidates.iter_mut().zip(rest) {
-            c.score = cosine(q, v) + LEXICAL_WEIGHT * overlap(&q_words, &c.text);
+        match selection {
+            Selection::Answer => score(question, &mut candidates, q, rest),
+            Selection::Similarity => {
+                let q_words = words::content_words(question);
+                for (c, v) in candidates.iter_mut().zip(rest) {
+                    c.score = cosine(q, v) + LEXICAL_WEIGHT * overlap(&q_words, &c.part.text);
+                }
+            }
         }
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-        let best = candidates[0].score;
-        let chosen: Vec<&Candidate> = candidates
-            .iter()
-            .filter(|c| c.score >= best - MARGIN)
-            .take(MAX_SENTENCES)
-            .collect();
-        let answer = chosen
-            .iter()
-            .map(|c| format!("{} [{}]", c.text, c.n))
-            .collect::<Vec<_>>()
-            .join(" ");
-        Ok(Some(answer))
+        let chosen = match selection {
+            Selection::Answer => choose_answer(candidates),
+            Selection::Similarity => choose(candidates),
+        };
+        let fits = chosen.iter().any(|c| c.fit >= 1.0);
+        let text = match selection {
+            Selection::Answer => render(&chosen),
+            Selection::Similarity => chosen
+                .iter()
+                .map(|c| format!("{} [{}]", c.part.text, c.n))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        Ok(Some(Extract { text, fits }))
     }
 }
 
-/// The answerable sentences of every passage, without repeats (overlapping chunks share some).
+/// Every quotable part of every passage, without repeats (overlapping chunks share some).
 fn candidates(hits: &[Hit]) -> Vec<Candidate> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (i, hit) in hits.iter().enumerate() {
-        for sentence in sentences::units(answer_part(&hit.chunk.payload.text)) {
-            if sentence.chars().count() >= MIN_CHARS && seen.insert(sentence.clone()) {
+        let p = &hit.chunk.payload;
+        let (question_line, body) = faq_parts(&p.text);
+        let context = evidence::stems(&format!(
+            "{} {} {}",
+            p.title,
+            p.heading.join(" "),
+            question_line.unwrap_or_default()
+        ));
+        for (index, part) in sentences::parts(body).into_iter().enumerate() {
+            let long_enough = part.text.chars().count() >= MIN_CHARS;
+            let answers = !part.text.ends_with([':', '?']);
+            if long_enough && answers && seen.insert(part.text.clone()) {
+                let mut context = context.clone();
+                if let Some(section) = &part.section {
+                    context.extend(evidence::stems(section));
+                }
                 out.push(Candidate {
-                    text: sentence,
+                    part,
                     n: i + 1,
+                    index,
+                    context,
                     score: 0.0,
+                    fit: 0.0,
                 });
             }
         }
@@ -88,11 +183,196 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
     out
 }
 
-/// An FAQ chunk ("Q: …\nA: …") answers with its answer, not by repeating the question.
-fn answer_part(text: &str) -> &str {
+/// `similarity`: the sentences of every passage, tables and introduced lists kept whole.
+fn unit_candidates(hits: &[Hit]) -> Vec<Candidate> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, hit) in hits.iter().enumerate() {
+        let (_, body) = faq_parts(&hit.chunk.payload.text);
+        for (index, text) in sentences::units(body).into_iter().enumerate() {
+            if text.chars().count() >= MIN_CHARS && seen.insert(text.clone()) {
+                out.push(Candidate {
+                    part: Part {
+                        text,
+                        kind: PartKind::Sentence,
+                        lead: None,
+                        section: None,
+                        offset: index,
+                    },
+                    n: i + 1,
+                    index,
+                    context: HashSet::new(),
+                    score: 0.0,
+                    fit: 0.0,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What is embedded for a candidate: a list item or table row with its lead-in line.
+fn embed_text(part: &Part) -> String {
+    match (&part.kind, &part.lead) {
+        (PartKind::ListItem | PartKind::TableRow, Some(lead)) => format!("{lead} {}", part.text),
+        _ => part.text.clone(),
+    }
+}
+
+fn score(
+    question: &str,
+    candidates: &mut [Candidate],
+    q: &[f32],
+    vectors: &[Vec<f32>],
+) {
+    let want = intent::of(question);
+    let own: Vec<HashSet<String>> = candidates
+        .iter()
+        .map(|c| evidence::stems(&c.part.text))
+        .collect();
+    let terms = Terms::new(question, &own);
+    for ((c, v), stems) in candidates.iter_mut().zip(vectors).zip(&own) {
+        let mut around = stems.clone();
+        around.extend(c.context.iter().cloned());
+        if let Some(lead) = &c.part.lead {
+            around.extend(evidence::stems(lead));
+        }
+        c.fit = intent::fits(want, &c.part.text);
+        let rank = 1.0 / c.n as f32;
+        // The first sentences under a title (an FAQ's question, a heading) usually answer it.
+        let position = 1.0 / (1.0 + c.part.offset as f32);
+        c.score = cosine(q, v)
+            + W[0] * terms.coverage(stems)
+            + W[1] * terms.coverage(&around)
+            + W[2] * c.fit
+            + W[3] * rank
+            + W[4] * position
+            + W[8] * (c.part.text.chars().count() as f32 / 100.0).ln()
+            + W[9] * intent::fits(intent::Intent::Procedure, &c.part.text);
+        // A figure question is not answered by a sentence without a figure.
+        if want.wants_figure() && c.fit == 0.0 {
+            c.score -= W[7];
+        }
+        if std::env::var("TW_DUMP").is_ok() {
+            eprintln!("DUMP {}", serde_json::json!({"q": question, "text": c.part.text, "lead": c.part.lead, "cos": cosine(q, v), "cov": terms.coverage(stems), "ctx": terms.coverage(&around), "fit": c.fit, "fig": want.wants_figure(), "n": c.n, "off": c.part.offset, "kind": format!("{:?}", c.part.kind)}));
+        }
+    }
+}
+
+/// The best candidate and up to two more within the margin.
+fn choose(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let best = candidates.first().map_or(0.0, |c| c.score);
+    candidates
+        .into_iter()
+        .filter(|c| c.score >= best - MARGIN)
+        .take(MAX_SENTENCES)
+        .collect()
+}
+
+/// `answer`: the best candidate with the part after it when that one scores close (answers
+/// often take two sentences: the statement, then the command), then others within the margin.
+fn choose_answer(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let Some(best) = candidates.first() else {
+        return candidates;
+    };
+    let (top, n, index) = (best.score, best.n, best.index);
+    let mut chosen = vec![0];
+    if W[5] > 0.0 {
+        if let Some(next) = candidates
+            .iter()
+            .position(|c| c.n == n && c.index == index + 1 && c.score >= top - W[5])
+        {
+            chosen.push(next);
+        }
+    }
+    for (i, c) in candidates.iter().enumerate() {
+        if chosen.len() >= MAX_SENTENCES {
+            break;
+        }
+        if !chosen.contains(&i) && c.score >= top - W[6] {
+            chosen.push(i);
+        }
+    }
+    let mut out = Vec::new();
+    for (i, c) in candidates.into_iter().enumerate() {
+        if chosen.contains(&i) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The chosen parts grouped by passage (best passage first), in document order within each,
+/// each group ending with its `[n]`; a part that cannot stand alone is quoted with its lead.
+fn render(chosen: &[Candidate]) -> String {
+    let mut passages: Vec<usize> = Vec::new();
+    for c in chosen {
+        if !passages.contains(&c.n) {
+            passages.push(c.n);
+        }
+    }
+    let mut out = Vec::new();
+    for n in passages {
+        let mut group: Vec<&Candidate> = chosen.iter().filter(|c| c.n == n).collect();
+        group.sort_by_key(|c| c.index);
+        let mut quoted: Vec<String> = Vec::new();
+        for c in group {
+            if let Some(lead) = needs_lead(&c.part) {
+                if !quoted.iter().any(|q| q == lead) {
+                    quoted.push(lead.to_owned());
+                }
+            }
+            if !quoted.contains(&c.part.text) {
+                quoted.push(c.part.text.clone());
+            }
+        }
+        out.push(format!("{} [{n}]", with_stops(&quoted)));
+    }
+    out.join(" ")
+}
+
+/// The lead a part is quoted with: a list item's or table row's lead-in, or the sentence
+/// before a short one or one that points back.
+fn needs_lead(part: &Part) -> Option<&str> {
+    let lead = part.lead.as_deref()?;
+    let first = part
+        .text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    let wants = match part.kind {
+        PartKind::ListItem | PartKind::TableRow => lead.ends_with(':'),
+        PartKind::Sentence => {
+            part.text.chars().count() <= SHORT_CHARS || POINTS_BACK.contains(&first.as_str())
+        }
+    };
+    wants.then_some(lead)
+}
+
+/// Quoted parts joined into one text; list items and rows end with a full stop.
+fn with_stops(parts: &[String]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            if p.ends_with(['.', '!', '?', ':']) {
+                p.clone()
+            } else {
+                format!("{p}.")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An FAQ chunk ("Q: …\nA: …") answers with its answer; its question is context.
+fn faq_parts(text: &str) -> (Option<&str>, &str) {
     match (text.strip_prefix("Q: "), text.find("\nA: ")) {
-        (Some(_), Some(i)) => &text[i + 4..],
-        _ => text,
+        (Some(rest), Some(i)) => (rest.get(..i.saturating_sub(3)), &text[i + 4..]),
+        _ => (None, text),
     }
 }
 
@@ -101,8 +381,7 @@ fn overlap(question: &[String], sentence: &str) -> f32 {
     if question.is_empty() {
         return 0.0;
     }
-    let words: std::collections::HashSet<String> =
-        words::content_words(sentence).into_iter().collect();
+    let words: HashSet<String> = words::content_words(sentence).into_iter().collect();
     let found = question.iter().filter(|w| words.contains(*w)).count();
     found as f32 / question.len() as f32
 }

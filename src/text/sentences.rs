@@ -58,6 +58,187 @@ pub fn units(text: &str) -> Vec<String> {
     out
 }
 
+/// What a quotable part of a passage is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    Sentence,
+    ListItem,
+    TableRow,
+}
+
+/// A quotable part of a passage: a sentence, a list item without its marker, or a table row
+/// rendered as a sentence ("Team: Price $10; Storage 100 GB.") instead of pipes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub text: String,
+    pub kind: PartKind,
+    /// What the part needs to stand alone: the sentence before it, or a list's lead-in line.
+    pub lead: Option<String>,
+    /// The nearest line before it that titles it: a heading-like line or a question (an FAQ's).
+    pub section: Option<String>,
+    /// Its place after that line (0: the first part after it).
+    pub offset: usize,
+}
+
+/// The quotable parts of a passage, in order. Lines of one paragraph (hard-wrapped text) are
+/// read as one; a line that continues a list item belongs to it. A table's first row is its
+/// header: every other row is read with it, and a separator row (`|---|`) is dropped. Lines
+/// that title what follows (a short line alone without a full stop, or a question) are not
+/// parts but the `section` of the parts after them.
+pub fn parts(text: &str) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    let mut lead_in: Option<String> = None;
+    let mut section: Option<String> = None;
+    let mut offset = 0;
+    for block in paragraphs(text) {
+        let previous = out.last().map(|p| p.text.clone());
+        let mut push = |out: &mut Vec<Part>, text: String, kind, lead| {
+            out.push(Part {
+                text,
+                kind,
+                lead,
+                section: section.clone(),
+                offset,
+            });
+            offset += 1;
+        };
+        match block {
+            Block::Row(line) => {
+                let cells = cells(&line);
+                if cells.iter().all(|c| is_rule(c)) {
+                    continue;
+                }
+                match &header {
+                    None => header = Some(cells),
+                    Some(h) => {
+                        let text = row_sentence(h, &cells);
+                        push(&mut out, text, PartKind::TableRow, lead_in.clone());
+                    }
+                }
+            }
+            Block::Item(item) => {
+                header = None;
+                let lead = lead_in.clone().or(previous);
+                push(&mut out, item, PartKind::ListItem, lead);
+            }
+            Block::Text(line) => {
+                header = None;
+                lead_in = None;
+                if is_title(&line) {
+                    section = Some(line);
+                    offset = 0;
+                    continue;
+                }
+                let mut previous = previous;
+                let mut last = None;
+                for sentence in line.split_sentence_bounds().map(str::trim) {
+                    if sentence.is_empty() {
+                        continue;
+                    }
+                    let lead = previous.replace(sentence.to_owned());
+                    push(&mut out, sentence.to_owned(), PartKind::Sentence, lead);
+                    last = Some(sentence.to_owned());
+                }
+                if line.ends_with(':') {
+                    lead_in = last;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A passage's blocks: paragraphs (wrapped lines joined), list items and table rows.
+enum Block {
+    Text(String),
+    Item(String),
+    Row(String),
+}
+
+fn paragraphs(text: &str) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    let mut open = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() {
+            open = false;
+            continue;
+        }
+        if is_table_row(line) {
+            out.push(Block::Row(line.to_owned()));
+            open = false;
+        } else if let Some(item) = list_item(line) {
+            out.push(Block::Item(item.to_owned()));
+            open = true;
+        } else {
+            match out.last_mut() {
+                Some(Block::Text(t) | Block::Item(t)) if open && !ends_line(t) => {
+                    t.push(' ');
+                    t.push_str(line);
+                }
+                _ => out.push(Block::Text(line.to_owned())),
+            }
+            open = true;
+        }
+    }
+    out
+}
+
+/// A line after which the next one starts afresh even without a blank line between them.
+fn ends_line(line: &str) -> bool {
+    line.ends_with([':', '?'])
+}
+
+/// A line that titles what follows: a question, or a short line with no closing punctuation.
+fn is_title(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    line.ends_with('?') || (words <= 12 && !line.ends_with(['.', '!', ':', ';', ',', ')']))
+}
+
+fn cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+    inner.split('|').map(|c| c.trim().to_owned()).collect()
+}
+
+fn is_rule(cell: &str) -> bool {
+    !cell.is_empty() && cell.chars().all(|c| matches!(c, '-' | ':' | ' '))
+}
+
+/// A table row as a sentence: the first cell, then each other cell with its column's header.
+fn row_sentence(header: &[String], cells: &[String]) -> String {
+    let mut rest = Vec::new();
+    for (i, cell) in cells.iter().enumerate().skip(1) {
+        if cell.is_empty() {
+            continue;
+        }
+        match header.get(i).filter(|h| !h.is_empty()) {
+            Some(h) => rest.push(format!("{h} {cell}")),
+            None => rest.push(cell.clone()),
+        }
+    }
+    let first = cells.first().map(String::as_str).unwrap_or_default();
+    let sentence = match (first.is_empty(), rest.is_empty()) {
+        (_, true) => first.to_owned(),
+        (true, false) => rest.join("; "),
+        (false, false) => format!("{first}: {}", rest.join("; ")),
+    };
+    if sentence.ends_with(['.', '!', '?']) {
+        sentence
+    } else {
+        format!("{sentence}.")
+    }
+}
+
+/// A list item's text without its marker ("- ", "* ", "3. ").
+fn list_item(line: &str) -> Option<&str> {
+    if let Some(rest) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+        return Some(rest.trim());
+    }
+    let (n, rest) = line.split_once(". ")?;
+    (n.len() <= 3 && n.parse::<u32>().is_ok()).then(|| rest.trim())
+}
+
 fn is_table_row(line: &str) -> bool {
     line.starts_with('|') || line.matches(" | ").count() >= 2
 }
@@ -83,6 +264,49 @@ mod tests {
                 "Billing is monthly!",
                 "- item one",
                 "Last line"
+            ]
+        );
+    }
+
+    #[test]
+    fn parts_read_table_rows_as_sentences_and_keep_list_lead_ins() {
+        let text = "Plans differ a lot:\n| Plan | Price | Storage |\n|---|---|---|\n| Team | $10 | 100 GB |\n\nHow long is trash kept?\nTrash keeps notes for\n30 days. It is then emptied.\nKeys:\n- Ctrl+K cuts a line\n  and keeps it\n2. Second item";
+        let got: Vec<(String, PartKind, Option<String>, Option<String>)> = parts(text)
+            .into_iter()
+            .map(|p| (p.text, p.kind, p.lead, p.section))
+            .collect();
+        let some = |s: &str| Some(s.to_owned());
+        let trash = some("How long is trash kept?");
+        assert_eq!(
+            got,
+            [
+                ("Plans differ a lot:".into(), PartKind::Sentence, None, None),
+                (
+                    "Team: Price $10; Storage 100 GB.".into(),
+                    PartKind::TableRow,
+                    some("Plans differ a lot:"),
+                    None
+                ),
+                (
+                    "Trash keeps notes for 30 days.".into(),
+                    PartKind::Sentence,
+                    some("Team: Price $10; Storage 100 GB."),
+                    trash.clone()
+                ),
+                (
+                    "It is then emptied.".into(),
+                    PartKind::Sentence,
+                    some("Trash keeps notes for 30 days."),
+                    trash.clone()
+                ),
+                ("Keys:".into(), PartKind::Sentence, some("It is then emptied."), trash.clone()),
+                (
+                    "Ctrl+K cuts a line and keeps it".into(),
+                    PartKind::ListItem,
+                    some("Keys:"),
+                    trash.clone()
+                ),
+                ("Second item".into(), PartKind::ListItem, some("Keys:"), trash),
             ]
         );
     }

@@ -224,8 +224,6 @@ struct Support<'a> {
 
 /// A sentence of the answer and what the context lacks of it.
 struct Claim {
-    /// Missing numbers, names, the content-word penalty and missing phrases (for tuning).
-    counts: [f32; 4],
     text: String,
     missing: Vec<String>,
     penalty: f32,
@@ -338,9 +336,6 @@ impl Grounder {
                     })
                     .max_by(|a, b| a.1.total_cmp(&b.1));
                 let similarity = best.map_or(0.0, |(_, s)| s);
-                if std::env::var("TG_DUMP").is_ok() {
-                    eprintln!("GDUMP {}", serde_json::json!({"answer": answer, "claim": claim.text, "sim": similarity, "num": claim.counts[0], "name": claim.counts[1], "content": claim.counts[2], "phrase": claim.counts[3]}));
-                }
                 let margin = self.settings.similarity_weight * similarity - claim.penalty;
                 let margin = margin - threshold;
                 SentenceGrounding {
@@ -374,7 +369,6 @@ impl Grounder {
         let (terms, phrases) = terms::key_terms(&text);
         let mut missing = Vec::new();
         let mut penalty = 0.0;
-        let mut counts = [0.0f32; 4];
         for term in terms
             .iter()
             .filter(|t| !vocabulary.contains(t.key.as_str()))
@@ -384,17 +378,11 @@ impl Grounder {
                 Kind::Name => NAME_PENALTY,
                 Kind::Content => content_penalty(&term.key),
             };
-            match term.kind {
-                Kind::Number => counts[0] += 1.0,
-                Kind::Name => counts[1] += 1.0,
-                Kind::Content => counts[2] += content_penalty(&term.key),
-            }
             missing.push(term.key.clone());
         }
         for phrase in &phrases {
             if !sequences.iter().any(|s| terms::contains_run(s, phrase)) {
                 penalty += PHRASE_PENALTY;
-                counts[3] += 1.0;
                 missing.push(phrase.join(" "));
             }
         }
@@ -411,7 +399,6 @@ impl Grounder {
             .map(|(_, i)| i)
             .collect();
         Claim {
-            counts,
             text,
             missing,
             penalty,

@@ -42,7 +42,8 @@ impl Terms {
         let n = passages.len() as f32;
         let terms: Vec<(String, f32)> = words::content_words(question)
             .iter()
-            .filter(|w| !FRAME.contains(&w.as_str()))
+            // Contractions ("we're", "hasn't") frame the question too.
+            .filter(|w| !FRAME.contains(&w.as_str()) && !w.contains(['\'', '\u{2019}']))
             .map(|w| STEMMER.stem(w).into_owned())
             .filter(|s| seen.insert(s.clone()))
             .map(|s| {

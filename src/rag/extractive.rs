@@ -24,7 +24,7 @@ use crate::text::words;
 
 /// At most this many sentences in an answer.
 const MAX_SENTENCES: usize = 3;
-/// A further sentence must score within this margin of the best one.
+/// `similarity`: a further sentence must score within this margin of the best one.
 const MARGIN: f32 = 0.08;
 /// Sentences shorter than this are fragments (headings, table cells) rather than answers.
 const MIN_CHARS: usize = 20;
@@ -33,23 +33,17 @@ const LEXICAL_WEIGHT: f32 = 0.3;
 
 /// `answer`: the weights of a candidate's score (chosen on the handbooks tuning half, see
 /// docs/benchmarks.md).
-fn knob(name: &str, default: f32) -> f32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-static W: std::sync::LazyLock<[f32; 10]> = std::sync::LazyLock::new(|| {
-    [
-        knob("TW_COVER", 0.47),
-        knob("TW_CTX", 0.59),
-        knob("TW_FIT", 0.41),
-        knob("TW_RANK", 0.73),
-        knob("TW_POS", 0.29),
-        knob("TW_NEXT", 0.0),
-        knob("TW_MARGIN", 0.35),
-        knob("TW_NOFIG", 0.4),
-        knob("TW_LEN", 0.12),
-        knob("TW_CODE", 0.0),
-    ]
-});
+const W_COVER: f32 = 0.47;
+const W_COVER_CONTEXT: f32 = 0.59;
+const W_FIT: f32 = 0.41;
+/// Taken off a sentence without a figure when the question asks for one.
+const W_NO_FIGURE: f32 = 0.4;
+const W_RANK: f32 = 0.73;
+const W_POSITION: f32 = 0.29;
+/// Longer sentences carry more (the log of the length in hundreds of characters).
+const W_LENGTH: f32 = 0.12;
+/// `answer`: further parts must score within this of the best one.
+const ANSWER_MARGIN: f32 = 0.5;
 /// A sentence of at most this many characters, or one opening with a word that points back
 /// ("This", "It"), is quoted with the sentence before it.
 const SHORT_CHARS: usize = 60;
@@ -132,8 +126,10 @@ impl Extractive {
             }
         }
         let chosen = match selection {
-            Selection::Answer => choose_answer(candidates),
-            Selection::Similarity => choose(candidates),
+            // A wide margin for `answer`: on the tuning half the fact was often in the
+            // second or third best part.
+            Selection::Answer => choose(candidates, ANSWER_MARGIN),
+            Selection::Similarity => choose(candidates, MARGIN),
         };
         let fits = chosen.iter().any(|c| c.fit >= 1.0);
         let text = match selection {
@@ -242,66 +238,28 @@ fn score(
         // The first sentences under a title (an FAQ's question, a heading) usually answer it.
         let position = 1.0 / (1.0 + c.part.offset as f32);
         c.score = cosine(q, v)
-            + W[0] * terms.coverage(stems)
-            + W[1] * terms.coverage(&around)
-            + W[2] * c.fit
-            + W[3] * rank
-            + W[4] * position
-            + W[8] * (c.part.text.chars().count() as f32 / 100.0).ln()
-            + W[9] * intent::fits(intent::Intent::Procedure, &c.part.text);
+            + W_COVER * terms.coverage(stems)
+            + W_COVER_CONTEXT * terms.coverage(&around)
+            + W_FIT * c.fit
+            + W_RANK * rank
+            + W_POSITION * position
+            + W_LENGTH * (c.part.text.chars().count() as f32 / 100.0).ln();
         // A figure question is not answered by a sentence without a figure.
         if want.wants_figure() && c.fit == 0.0 {
-            c.score -= W[7];
-        }
-        if std::env::var("TW_DUMP").is_ok() {
-            eprintln!("DUMP {}", serde_json::json!({"q": question, "text": c.part.text, "lead": c.part.lead, "cos": cosine(q, v), "cov": terms.coverage(stems), "ctx": terms.coverage(&around), "fit": c.fit, "fig": want.wants_figure(), "n": c.n, "off": c.part.offset, "kind": format!("{:?}", c.part.kind)}));
+            c.score -= W_NO_FIGURE;
         }
     }
 }
 
-/// The best candidate and up to two more within the margin.
-fn choose(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+/// The best candidate and up to two more within `margin` of it.
+fn choose(mut candidates: Vec<Candidate>, margin: f32) -> Vec<Candidate> {
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let best = candidates.first().map_or(0.0, |c| c.score);
     candidates
         .into_iter()
-        .filter(|c| c.score >= best - MARGIN)
+        .filter(|c| c.score >= best - margin)
         .take(MAX_SENTENCES)
         .collect()
-}
-
-/// `answer`: the best candidate with the part after it when that one scores close (answers
-/// often take two sentences: the statement, then the command), then others within the margin.
-fn choose_answer(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
-    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let Some(best) = candidates.first() else {
-        return candidates;
-    };
-    let (top, n, index) = (best.score, best.n, best.index);
-    let mut chosen = vec![0];
-    if W[5] > 0.0 {
-        if let Some(next) = candidates
-            .iter()
-            .position(|c| c.n == n && c.index == index + 1 && c.score >= top - W[5])
-        {
-            chosen.push(next);
-        }
-    }
-    for (i, c) in candidates.iter().enumerate() {
-        if chosen.len() >= MAX_SENTENCES {
-            break;
-        }
-        if !chosen.contains(&i) && c.score >= top - W[6] {
-            chosen.push(i);
-        }
-    }
-    let mut out = Vec::new();
-    for (i, c) in candidates.into_iter().enumerate() {
-        if chosen.contains(&i) {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The chosen parts grouped by passage (best passage first), in document order within each,

@@ -143,6 +143,39 @@ impl Retriever {
         })
     }
 
+    /// Each hit followed by the rest of its document's next chunk, so that a sentence cut off
+    /// by the chunk boundary, or the answer that follows a question heading at a chunk's end,
+    /// is there to quote. The overlap the chunker repeats is dropped.
+    pub async fn expand(&self, name: &CollectionName, hits: &mut [Hit]) -> Result<(), RetrieveError> {
+        let have: std::collections::HashSet<uuid::Uuid> = hits.iter().map(|h| h.chunk.id).collect();
+        let wanted: Vec<(usize, uuid::Uuid)> = hits
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                let p = &h.chunk.payload;
+                let next = p.chunk_index.checked_add(1).filter(|n| *n < p.chunk_count)?;
+                let id = cairn_ingest::sync::chunk_id(&p.source, &p.doc_hash, next);
+                (!have.contains(&id)).then_some((i, id))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<uuid::Uuid> = wanted.iter().map(|(_, id)| *id).collect();
+        let found = self.store.get(name, &ids).await?;
+        for (i, id) in wanted {
+            if let Some(next) = found.iter().find(|c| c.id == id) {
+                let text = &mut hits[i].chunk.payload.text;
+                let rest = without_overlap(text, &next.payload.text);
+                if !rest.trim().is_empty() {
+                    text.push_str("\n\n");
+                    text.push_str(rest.trim_start());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The terms that occur nowhere in the collection (by BM25 keyword search).
     pub async fn unknown_terms(
         &self,
@@ -170,6 +203,23 @@ impl Retriever {
         let mut vectors = crate::blocking::run(move || embedder.embed(&[text])).await??;
         Ok(vectors.pop().unwrap_or_default())
     }
+}
+
+/// `next` without the start it shares with the end of `text` (the chunker's overlap).
+fn without_overlap<'a>(text: &str, next: &'a str) -> &'a str {
+    let mut best = 0;
+    for (i, _) in next.char_indices().skip(1) {
+        if i > text.len() {
+            break;
+        }
+        if text.ends_with(&next[..i]) {
+            best = i;
+        }
+    }
+    if text.ends_with(next) {
+        return "";
+    }
+    &next[best..]
 }
 
 fn hit(chunk: ScoredChunk, dense: bool) -> Hit {
@@ -254,4 +304,16 @@ fn fuse(dense: Vec<ScoredChunk>, keyword: Vec<ScoredChunk>) -> Vec<Hit> {
             .then(a.chunk.id.cmp(&b.chunk.id))
     });
     hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_overlap;
+
+    #[test]
+    fn overlap_with_the_next_chunk_is_dropped() {
+        assert_eq!(without_overlap("a b c. Set core", "Set core.editor to it."), ".editor to it.");
+        assert_eq!(without_overlap("first part.", "Unrelated start."), "Unrelated start.");
+        assert_eq!(without_overlap("same", "same"), "");
+    }
 }

@@ -18,7 +18,7 @@ python3 bench/handbooks/build.py --check
 run() { "$cairn" --data-dir "$data" --config bench/handbooks/cairn.toml "$@"; }
 run ingest bench/handbooks/corpus --collection handbooks --prune >&2
 run datasets import "handbooks-$half" "bench/handbooks/$half.jsonl" >&2
-variants=(before default hybrid no-rerank)
+variants=(before default hybrid no-rerank expand)
 run eval --collection handbooks --dataset "handbooks-$half" \
     "${variants[@]/#/--variant=}" --json --report "$out/$half.html" > "$out/$half.json"
 echo "wrote $out/$half.json and $out/$half.html" >&2

@@ -98,7 +98,7 @@ const SUMMARY_SENTENCES: usize = 3;
 const SUMMARY_WORDS: usize = 30;
 
 /// The profile an answer's shape calls for: a long or multi-sentence answer is a summary
-/// (lenient); a shorter one that speaks as a person (I, you, we, yes, an exclamation, a
+/// (lenient); a shorter one that speaks as a person (I, my, yes, "love", an exclamation, a
 /// question back) is a chat reply (conversational); anything else, a short answer, is strict.
 pub fn shape_profile(answer: &str) -> Profile {
     let text = markers::strip(answer);
@@ -110,9 +110,10 @@ pub fn shape_profile(answer: &str) -> Profile {
                 .to_lowercase()
         })
         .collect();
+    // Speaking as oneself, not addressing the reader: support answers say "you" throughout.
     const PERSONAL: &[&str] = &[
-        "i", "i'm", "i've", "i'd", "i'll", "me", "my", "you", "you're", "your", "we", "we're",
-        "us", "our", "yes", "no", "yeah", "oh", "wow", "sure", "really",
+        "i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "yes", "yeah", "yep", "nope",
+        "oh", "wow", "sure", "really", "love", "like", "favorite", "favourite",
     ];
     let personal = words.iter().any(|w| PERSONAL.contains(&w.as_str()))
         || text.contains('!')

@@ -157,9 +157,12 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
             p.heading.join(" "),
             question_line.unwrap_or_default()
         ));
-        for (index, part) in sentences::parts(body).into_iter().enumerate() {
+        for (index, mut part) in sentences::parts(body).into_iter().enumerate() {
             let long_enough = part.text.chars().count() >= MIN_CHARS;
             let answers = !part.text.ends_with([':', '?']);
+            if part.section.is_none() {
+                part.section = question_line.map(str::to_owned).or(p.heading.last().cloned());
+            }
             if long_enough && answers && seen.insert(part.text.clone()) {
                 let mut context = context.clone();
                 if let Some(section) = &part.section {

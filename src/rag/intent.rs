@@ -63,8 +63,12 @@ static WHEN: LazyLock<Regex> = re!(
 static REASON: LazyLock<Regex> = re!(
     r"(?i)\b(because|since|due to|so that|in order to|the reason|reasons?|this is why|that is why|as a result|otherwise|to avoid|to prevent|to ensure|to make sure|which means|caused by|causes?|results? in|that way|so as to)\b"
 );
+/// Something to type: a quoted command, an option, a dotted or snake_case name, a path, a key.
+static CODE: LazyLock<Regex> = re!(
+    r"(`|(^|\s)--?[a-z]|\b[a-z_]+\.[a-z_]+\b|\b[a-z]+_[a-z_]+\b|(^|\s)[~.]?/[a-z]|\b[a-z]+\(|\b(Ctrl|Alt|Shift|Meta|M)[-+]\S|\^[A-Z])"
+);
 static PROCEDURE: LazyLock<Regex> = re!(
-    r"(?i)(`|--?[a-z]|\b[a-z_]+\.[a-z_]+|\b[a-z]+_[a-z_]+\b|\b(use|run|set|add|type|press|open|click|choose|select|enter|install|edit|create|change|configure|enable|disable|disabled|put|go to|remove|delete|call|invoke|specify|pass|write|copy|move|restart|upgrade|command|option|setting|flag|key|menu|ctrl|alt|shift)\b)"
+    r"(?i)\b(use|run|set|add|type|press|open|click|choose|select|enter|install|edit|create|change|configure|enable|disable|disabled|put|go to|remove|delete|call|invoke|specify|pass|write|copy|move|restart|upgrade|command|option|setting|flag|key|menu)\b"
 );
 static YES_NO: LazyLock<Regex> = re!(
     r"(?i)\b(yes|no|not|cannot|can't|can|may|must|only|unless|if|never|always|supports?|supported|allows?|allowed|possible|impossible|requires?|required|does|doesn't|will|won't|is|are)\b"
@@ -134,7 +138,8 @@ pub fn fits(intent: Intent, sentence: &str) -> f32 {
         Intent::Price => hit(&PRICE).max(0.3 * hit(&FIGURE)),
         Intent::When => hit(&WHEN).max(0.3 * hit(&FIGURE)),
         Intent::Reason => hit(&REASON),
-        Intent::Procedure => hit(&PROCEDURE),
+        // A command to type answers "how do I" best; an instruction in words, half as well.
+        Intent::Procedure => hit(&CODE).max(0.5 * hit(&PROCEDURE)),
         Intent::YesNo => 0.5 * hit(&YES_NO),
         Intent::Other => 0.0,
     }

@@ -281,6 +281,26 @@ impl Inner {
             .collect()
     }
 
+    fn get_blocking(&self, name: &CollectionName, ids: &[Uuid]) -> Result<Vec<ScoredChunk>, StoreError> {
+        let shard = self.existing(name)?;
+        let ids: Vec<PointId> = ids.iter().map(|u| PointId::Uuid(*u)).collect();
+        let records = shard
+            .edge()
+            .retrieve(&ids, Some(WithPayloadInterface::Bool(true)), None)
+            .map_err(backend)?;
+        records
+            .into_iter()
+            .map(|r| {
+                let payload = r.payload.map(|p| p.0).unwrap_or_default();
+                Ok(ScoredChunk {
+                    id: uuid_of(r.id)?,
+                    score: 0.0,
+                    payload: payload_from_json(serde_json::Value::Object(payload))?,
+                })
+            })
+            .collect()
+    }
+
     fn inventory_blocking(&self, name: &CollectionName) -> Result<Vec<StoredChunk>, StoreError> {
         let Some(shard) = self.shard(name)? else {
             return Ok(Vec::new());
@@ -378,6 +398,15 @@ impl VectorStore for EdgeStore {
             query.clone(),
         );
         blocking(move || this.search_blocking(&name, &query, limit, &filter)).await
+    }
+
+    async fn get(
+        &self,
+        name: &CollectionName,
+        ids: &[Uuid],
+    ) -> Result<Vec<ScoredChunk>, StoreError> {
+        let (this, name, ids) = (self.inner.clone(), name.clone(), ids.to_vec());
+        blocking(move || this.get_blocking(&name, &ids)).await
     }
 
     async fn count(

@@ -99,6 +99,13 @@ pub trait VectorStore: Send + Sync {
         filter: &SourceFilter,
     ) -> Result<Vec<ScoredChunk>, StoreError>;
 
+    /// The chunks with these ids, in the order asked (missing ids are left out); score 0.
+    async fn get(
+        &self,
+        name: &CollectionName,
+        ids: &[uuid::Uuid],
+    ) -> Result<Vec<ScoredChunk>, StoreError>;
+
     /// Counts the chunks matching `filter`.
     async fn count(
         &self,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
-    point_id::PointIdOptions, vectors_config::Config, Condition, CountPointsBuilder,
+    point_id::PointIdOptions, vectors_config::Config, Condition, CountPointsBuilder, GetPointsBuilder,
     CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance,
     FieldType, Filter, Modifier, PayloadIncludeSelector, PointId, PointStruct, Query,
     QueryPointsBuilder, ScrollPointsBuilder, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
@@ -236,6 +236,27 @@ impl VectorStore for ServerStore {
                 })
             })
             .collect()
+    }
+
+    async fn get(
+        &self,
+        name: &CollectionName,
+        ids: &[uuid::Uuid],
+    ) -> Result<Vec<ScoredChunk>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let points: Vec<PointId> = ids.iter().map(|u| u.to_string().into()).collect();
+        let request = GetPointsBuilder::new(name.as_str(), points).with_payload(true);
+        let response = self.client.get_points(request).await.map_err(not_found(name))?;
+        let mut found: HashMap<uuid::Uuid, ScoredChunk> = HashMap::new();
+        for p in response.result {
+            let payload = Payload::from(p.payload);
+            let id = uuid_of(p.id)?;
+            let payload = payload_from_json(payload.into())?;
+            found.insert(id, ScoredChunk { id, score: 0.0, payload });
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     async fn count(

@@ -637,10 +637,11 @@ fn weigh(question: &str, hits: &[Hit]) -> Evidence {
             .fold(0.0, f32::max)
     };
     let intent = intent::of(question);
+    // Parts, not lines: a hard-wrapped "30\nminutes" is one duration.
     let shape_found = hits.iter().any(|h| {
-        crate::text::sentences::split(&h.chunk.payload.text)
+        crate::text::sentences::parts(&h.chunk.payload.text)
             .iter()
-            .any(|s| intent::fits(intent, s) >= 1.0)
+            .any(|p| intent::fits(intent, &p.text) >= 1.0)
     });
     Evidence {
         similarity: hits

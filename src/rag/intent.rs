@@ -77,6 +77,9 @@ static ASKS_PRICE: LazyLock<Regex> = re!(r"(?i)\b(cost|costs|price|pricing|pay|c
 static ASKS_TIME: LazyLock<Regex> = re!(
     r"(?i)\b(take|takes|keep|kept|last|lasts|wait|stay|stays|remain|retain|retained|store[sd]?|until|before|expire|expires|timeout|time out|valid|held|hold)\b"
 );
+/// "How long can a name be", "how long is the limit": a length, not a span of time.
+static ASKS_LENGTH: LazyLock<Regex> =
+    re!(r"(?i)\b(be|name|string|line|text|password|key|path|filename|field|column|value)\b");
 static ASKS_QUANTITY: LazyLock<Regex> = re!(
     r"(?i)\b(how (many|much|big|large|small|far|often|fast|high|low|deep)|what('s| is| are)? the (max|maximum|minimum|min|largest|biggest|smallest|highest|lowest|limit|size|number|default number|length)|maximum|minimum|max|largest|biggest|upper limit|limit on|size limit|how many)\b"
 );
@@ -102,7 +105,7 @@ pub fn of(question: &str) -> Intent {
     if asked.contains("how long") || asked.contains("how soon") || asked.contains("how quickly")
     {
         // "How long can a name be" asks for a length, not a span of time.
-        return if ASKS_TIME.is_match(asked) || !asked.contains(" be") {
+        return if ASKS_TIME.is_match(asked) || !ASKS_LENGTH.is_match(asked) {
             Intent::Duration
         } else {
             Intent::Quantity
@@ -155,6 +158,7 @@ mod tests {
             ("How long are deleted notes kept?", Intent::Duration),
             ("I removed a page by mistake. How long do I have to get it back?", Intent::Duration),
             ("How long can a table name be?", Intent::Quantity),
+            ("How long is the interval between checkpoints?", Intent::Duration),
             ("How many devices can I sync?", Intent::Quantity),
             ("What is the maximum size of a BLOB?", Intent::Quantity),
             ("How much does the Team plan cost per month?", Intent::Price),

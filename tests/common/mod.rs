@@ -179,7 +179,8 @@ pub async fn spawn_app_with_faq(configure: impl FnOnce(&mut Settings)) -> TestAp
     app
 }
 
-async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -> TestApp {
+/// Starts the app with `documents` (a file or a folder) ingested as collection `docs`.
+pub async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let mut settings = settings(data.path());
     configure(&mut settings);

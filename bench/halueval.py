@@ -130,8 +130,10 @@ def main():
     p.add_argument("--qa-rows", type=int, default=2000)
     p.add_argument("--summ-rows", type=int, default=300)
     p.add_argument("--dialogue-rows", type=int, default=1000)
-    p.add_argument("--profile", choices=["none", "given"], default="none",
-                   help="none: send no profile (the server picks one); given: each kind's own")
+    p.add_argument("--profile", default="none",
+                   choices=["none", "given", "strict", "lenient", "conversational"],
+                   help="none: send no profile (the server picks one); given: each kind's own;"
+                        " or one profile for every kind")
     p.add_argument("--url")
     args = p.parse_args()
     data_dir = tempfile.mkdtemp(prefix="cairn-halueval-")
@@ -140,7 +142,7 @@ def main():
                         ("dialogue", args.dialogue_rows)]:
             if n <= 0:
                 continue
-            profile = PROFILES[name] if args.profile == "given" else None
+            profile = {"none": None, "given": PROFILES[name]}.get(args.profile, args.profile)
             result = measure(url, examples(name, args.split, n), profile)
             print(json.dumps({"set": name, "split": args.split, "rows": n,
                               "profile": profile or "none given", **result}), flush=True)

@@ -146,14 +146,21 @@ impl Retriever {
     /// Each hit followed by the rest of its document's next chunk, so that a sentence cut off
     /// by the chunk boundary, or the answer that follows a question heading at a chunk's end,
     /// is there to quote. The overlap the chunker repeats is dropped.
-    pub async fn expand(&self, name: &CollectionName, hits: &mut [Hit]) -> Result<(), RetrieveError> {
+    pub async fn expand(
+        &self,
+        name: &CollectionName,
+        hits: &mut [Hit],
+    ) -> Result<(), RetrieveError> {
         let have: std::collections::HashSet<uuid::Uuid> = hits.iter().map(|h| h.chunk.id).collect();
         let wanted: Vec<(usize, uuid::Uuid)> = hits
             .iter()
             .enumerate()
             .filter_map(|(i, h)| {
                 let p = &h.chunk.payload;
-                let next = p.chunk_index.checked_add(1).filter(|n| *n < p.chunk_count)?;
+                let next = p
+                    .chunk_index
+                    .checked_add(1)
+                    .filter(|n| *n < p.chunk_count)?;
                 let id = cairn_ingest::sync::chunk_id(&p.source, &p.doc_hash, next);
                 (!have.contains(&id)).then_some((i, id))
             })
@@ -253,7 +260,12 @@ fn rerank(query: &str, ranked: Vec<Hit>) -> Vec<Hit> {
     let mut scored: Vec<(f32, Hit)> = ranked
         .into_iter()
         .zip(&stems)
-        .map(|(h, s)| (h.similarity.unwrap_or(0.0) + RERANK_COVERAGE * terms.coverage(s), h))
+        .map(|(h, s)| {
+            (
+                h.similarity.unwrap_or(0.0) + RERANK_COVERAGE * terms.coverage(s),
+                h,
+            )
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored
@@ -312,8 +324,14 @@ mod tests {
 
     #[test]
     fn overlap_with_the_next_chunk_is_dropped() {
-        assert_eq!(without_overlap("a b c. Set core", "Set core.editor to it."), ".editor to it.");
-        assert_eq!(without_overlap("first part.", "Unrelated start."), "Unrelated start.");
+        assert_eq!(
+            without_overlap("a b c. Set core", "Set core.editor to it."),
+            ".editor to it."
+        );
+        assert_eq!(
+            without_overlap("first part.", "Unrelated start."),
+            "Unrelated start."
+        );
         assert_eq!(without_overlap("same", "same"), "");
     }
 }

@@ -2,6 +2,9 @@
 //! and nano manuals Debian ships (bench/handbooks/corpus), and a Markdown table. Each test pins
 //! one behaviour a support team relies on, end to end over HTTP.
 
+// Panicking on a broken fixture is what a test should do.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::PathBuf;
@@ -31,7 +34,10 @@ async fn a_duration_question_quotes_the_sentence_with_the_duration() {
     // The first quoted sentence holds the duration, not merely the words of the question.
     let first = text.split(" [").next().unwrap();
     assert!(first.contains("30 minutes"), "{text}");
-    assert!(common::cited_sources(&answer)[0].ends_with("faq.rst"), "{answer}");
+    assert!(
+        common::cited_sources(&answer)[0].ends_with("faq.rst"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
@@ -49,7 +55,10 @@ async fn a_table_row_answer_reads_as_a_sentence() {
     assert!(text.contains("notebooks:write"), "{text}");
     // The row is read with its header ("…: Allows Create, rename, …"), not quoted with pipes.
     assert!(!text.contains('|'), "{text}");
-    assert!(text.contains("Allows Create, rename, move, and delete notebooks"), "{text}");
+    assert!(
+        text.contains("Allows Create, rename, move, and delete notebooks"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -68,10 +77,19 @@ async fn an_on_topic_question_the_documents_do_not_answer_abstains() {
             format!("no_answer_shape: {shape}"),
             "{answer}"
         );
-        assert!(answer["evidence"]["similarity"].as_f64().unwrap() > 0.5, "{answer}");
+        assert!(
+            answer["evidence"]["similarity"].as_f64().unwrap() > 0.5,
+            "{answer}"
+        );
         // It still shows where it looked.
-        assert!(!answer["nearest"].as_array().unwrap().is_empty(), "{answer}");
-        assert!(answer["citations"].as_array().unwrap().is_empty(), "{answer}");
+        assert!(
+            !answer["nearest"].as_array().unwrap().is_empty(),
+            "{answer}"
+        );
+        assert!(
+            answer["citations"].as_array().unwrap().is_empty(),
+            "{answer}"
+        );
     }
 }
 
@@ -84,8 +102,17 @@ async fn an_answerable_question_with_a_weak_cosine_still_answers() {
     )
     .await;
     let similarity = answer["evidence"]["similarity"].as_f64().unwrap();
-    assert!(similarity < 0.4, "the premise: a weak cosine ({similarity})");
+    assert!(
+        similarity < 0.4,
+        "the premise: a weak cosine ({similarity})"
+    );
     assert_eq!(answer["abstained"], false, "{answer}");
-    assert!(answer["answer"].as_str().unwrap().contains("disable-speller"), "{answer}");
+    assert!(
+        answer["answer"]
+            .as_str()
+            .unwrap()
+            .contains("disable-speller"),
+        "{answer}"
+    );
     assert_eq!(common::cited_sources(&answer)[0], "faq.html", "{answer}");
 }

@@ -28,6 +28,9 @@ async fn a_grounded_answer_passes_and_an_invented_number_is_flagged() {
             .await
             .unwrap();
     assert_eq!(grounded["hallucinated"], false, "{grounded}");
+    // No profile was given: the short answer got the strict one, and says it was picked.
+    assert_eq!(grounded["profile"], "strict", "{grounded}");
+    assert_eq!(grounded["profile_auto"], true, "{grounded}");
     let sentence = &grounded["sentences"][0];
     assert_eq!(sentence["supported"], true);
     assert_eq!(sentence["source_chunk"], 1);

@@ -9,12 +9,12 @@ use cairn_ingest::embed::cosine;
 use cairn_ingest::store::SourceFilter;
 use chrono::Utc;
 
+use super::answers::Traced;
 use super::{AppError, Cairn};
 use crate::eval::dataset::{Dataset, Item};
 use crate::eval::metrics;
 use crate::eval::result::{EvalResult, ItemResult, RunInfo};
 use crate::eval::store::RunRecord;
-use super::answers::Traced;
 use crate::rag::answer::{Question, DEFAULT_VARIANT};
 
 /// Most variants one run compares.

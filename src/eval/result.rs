@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ground::Grounding;
+use crate::rag::answer::Evidence;
 use crate::rag::answer::Latency;
 pub use crate::rag::answer::VariantInfo;
-use crate::rag::answer::Evidence;
 use crate::rag::citations::Citation;
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -112,8 +112,26 @@ pub fn shape_profile(answer: &str) -> Profile {
         .collect();
     // Speaking as oneself, not addressing the reader: support answers say "you" throughout.
     const PERSONAL: &[&str] = &[
-        "i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "yes", "yeah", "yep", "nope",
-        "oh", "wow", "sure", "really", "love", "like", "favorite", "favourite",
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "me",
+        "my",
+        "mine",
+        "yes",
+        "yeah",
+        "yep",
+        "nope",
+        "oh",
+        "wow",
+        "sure",
+        "really",
+        "love",
+        "like",
+        "favorite",
+        "favourite",
     ];
     let personal = words.iter().any(|w| PERSONAL.contains(&w.as_str()))
         || text.contains('!')
@@ -431,5 +449,27 @@ fn embedded_claim(claim: &Claim, question: Option<&str>) -> String {
             format!("{} {}", q.trim(), claim.text)
         }
         _ => claim.text.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_shape_picks_the_profile() {
+        assert_eq!(shape_profile("Delhi"), Profile::Strict);
+        // Support answers address the reader: still a short answer.
+        assert_eq!(
+            shape_profile("You are charged $10 per user on the monthly plan [1]."),
+            Profile::Strict
+        );
+        assert_eq!(
+            shape_profile("I love that film! Jake Gyllenhaal starred in it too."),
+            Profile::Conversational
+        );
+        let summary = "The council approved the budget. Schools get more money. \
+                       Roads get less. The vote was close.";
+        assert_eq!(shape_profile(summary), Profile::Lenient);
     }
 }

@@ -278,7 +278,10 @@ impl Prepared {
 
     /// The full text of every retrieved passage, in citation order.
     pub fn passages(&self) -> Vec<String> {
-        self.hits.iter().map(|h| h.chunk.payload.text.clone()).collect()
+        self.hits
+            .iter()
+            .map(|h| h.chunk.payload.text.clone())
+            .collect()
     }
 }
 
@@ -316,9 +319,14 @@ impl Answerer {
             .retriever
             .retrieve(collection, &q.text, &options)
             .await?;
-        if variant.expand_passages.unwrap_or(self.settings.expand_passages) {
+        if variant
+            .expand_passages
+            .unwrap_or(self.settings.expand_passages)
+        {
             let expanding = Instant::now();
-            self.retriever.expand(collection, &mut retrieved.hits).await?;
+            self.retriever
+                .expand(collection, &mut retrieved.hits)
+                .await?;
             retrieved.search += expanding.elapsed();
         }
         let min = variant

@@ -14,9 +14,35 @@ static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::
 
 /// Words that frame a question rather than say what it is about.
 const FRAME: &[&str] = &[
-    "anyone", "anything", "actually", "exactly", "happen", "happens", "know", "mean", "need",
-    "please", "possible", "really", "someone", "something", "tell", "thing", "want", "way",
-    "wonder", "wondering", "get", "getting", "got", "go", "going", "like", "ok", "okay", "sure",
+    "anyone",
+    "anything",
+    "actually",
+    "exactly",
+    "happen",
+    "happens",
+    "know",
+    "mean",
+    "need",
+    "please",
+    "possible",
+    "really",
+    "someone",
+    "something",
+    "tell",
+    "thing",
+    "want",
+    "way",
+    "wonder",
+    "wondering",
+    "get",
+    "getting",
+    "got",
+    "go",
+    "going",
+    "like",
+    "ok",
+    "okay",
+    "sure",
 ];
 
 /// The stemmed content words of a text, as a set.

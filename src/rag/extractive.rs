@@ -48,8 +48,24 @@ const ANSWER_MARGIN: f32 = 0.5;
 /// ("This", "It"), is quoted with the sentence before it.
 const SHORT_CHARS: usize = 60;
 const POINTS_BACK: &[&str] = &[
-    "this", "that", "these", "those", "it", "its", "they", "them", "such", "there", "so", "then",
-    "however", "but", "also", "otherwise", "instead", "here",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "they",
+    "them",
+    "such",
+    "there",
+    "so",
+    "then",
+    "however",
+    "but",
+    "also",
+    "otherwise",
+    "instead",
+    "here",
 ];
 
 pub const MODEL_NAME: &str = "extractive";
@@ -57,9 +73,7 @@ pub const DISCLAIMER: &str =
     "Extractive answer: sentences quoted from the documents; no language model was used.";
 
 /// How the extractive answerer picks sentences.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Selection {
     /// Coverage of the question, answer shape, similarity and rank, with context.
@@ -161,7 +175,9 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
             let long_enough = part.text.chars().count() >= MIN_CHARS;
             let answers = !part.text.ends_with([':', '?']);
             if part.section.is_none() {
-                part.section = question_line.map(str::to_owned).or(p.heading.last().cloned());
+                part.section = question_line
+                    .map(str::to_owned)
+                    .or(p.heading.last().cloned());
             }
             if long_enough && answers && seen.insert(part.text.clone()) {
                 let mut context = context.clone();
@@ -218,12 +234,7 @@ fn embed_text(part: &Part) -> String {
     }
 }
 
-fn score(
-    question: &str,
-    candidates: &mut [Candidate],
-    q: &[f32],
-    vectors: &[Vec<f32>],
-) {
+fn score(question: &str, candidates: &mut [Candidate], q: &[f32], vectors: &[Vec<f32>]) {
     let want = intent::of(question);
     let own: Vec<HashSet<String>> = candidates
         .iter()

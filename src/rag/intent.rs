@@ -55,8 +55,9 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
 static FIGURE: LazyLock<Regex> = re!(
     r"(?i)\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|million|billion|trillion|unlimited|no limit|no maximum|dozens?|single|double|twice|half)\b"
 );
-static PRICE: LazyLock<Regex> =
-    re!(r"(?i)[$€£¥]|\b(free|usd|eur|gbp|dollars?|euros?|cents?|price[sd]?|cost|costs|per month|per year|a month|a year|/month|/year|charged?|fee|billed)\b");
+static PRICE: LazyLock<Regex> = re!(
+    r"(?i)[$€£¥]|\b(free|usd|eur|gbp|dollars?|euros?|cents?|price[sd]?|cost|costs|per month|per year|a month|a year|/month|/year|charged?|fee|billed)\b"
+);
 static WHEN: LazyLock<Regex> = re!(
     r"(?i)\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b|\bv?\d+\.\d+|\b(version|release[ds]?|since|until|before|after|introduced|added)\b"
 );
@@ -73,7 +74,9 @@ static PROCEDURE: LazyLock<Regex> = re!(
 static YES_NO: LazyLock<Regex> = re!(
     r"(?i)\b(yes|no|not|cannot|can't|can|may|must|only|unless|if|never|always|supports?|supported|allows?|allowed|possible|impossible|requires?|required|does|doesn't|will|won't|is|are)\b"
 );
-static ASKS_PRICE: LazyLock<Regex> = re!(r"(?i)\b(cost|costs|price|pricing|pay|charge|charged|fee|fees|bill|billed|expensive|cheap)\b");
+static ASKS_PRICE: LazyLock<Regex> = re!(
+    r"(?i)\b(cost|costs|price|pricing|pay|charge|charged|fee|fees|bill|billed|expensive|cheap)\b"
+);
 static ASKS_TIME: LazyLock<Regex> = re!(
     r"(?i)\b(take|takes|keep|kept|last|lasts|wait|stay|stays|remain|retain|retained|store[sd]?|until|before|expire|expires|timeout|time out|valid|held|hold)\b"
 );
@@ -83,8 +86,9 @@ static ASKS_LENGTH: LazyLock<Regex> =
 static ASKS_QUANTITY: LazyLock<Regex> = re!(
     r"(?i)\b(how (many|much|big|large|small|far|often|fast|high|low|deep)|what('s| is| are)? the (max|maximum|minimum|min|largest|biggest|smallest|highest|lowest|limit|size|number|default number|length)|maximum|minimum|max|largest|biggest|upper limit|limit on|size limit|how many)\b"
 );
-static ASKS_WHEN: LazyLock<Regex> =
-    re!(r"(?i)^(when\b|since when|what (year|date|day|month)|which (version|release|year))|\b(what|which) version\b");
+static ASKS_WHEN: LazyLock<Regex> = re!(
+    r"(?i)^(when\b|since when|what (year|date|day|month)|which (version|release|year))|\b(what|which) version\b"
+);
 static ASKS_PROCEDURE: LazyLock<Regex> = re!(
     r"(?i)\b(how (do|can|should|would) (i|we|you|one)|how to|what('s| is) the (command|option|setting|flag|key|way)|which (command|option|setting|flag|key|file)|what (command|option|setting|flag|key|file)|steps?)\b"
 );
@@ -102,8 +106,7 @@ pub fn of(question: &str) -> Intent {
         .map(str::trim)
         .find(|s| s.ends_with('?') || !s.is_empty())
         .unwrap_or(&lower);
-    if asked.contains("how long") || asked.contains("how soon") || asked.contains("how quickly")
-    {
+    if asked.contains("how long") || asked.contains("how soon") || asked.contains("how quickly") {
         // "How long can a name be" asks for a length, not a span of time.
         return if ASKS_TIME.is_match(asked) || !ASKS_LENGTH.is_match(asked) {
             Intent::Duration
@@ -111,7 +114,9 @@ pub fn of(question: &str) -> Intent {
             Intent::Quantity
         };
     }
-    if asked.contains("how much") && ASKS_PRICE.is_match(asked) || ASKS_PRICE.is_match(asked) && asked.starts_with("what") {
+    if asked.contains("how much") && ASKS_PRICE.is_match(asked)
+        || ASKS_PRICE.is_match(asked) && asked.starts_with("what")
+    {
         return Intent::Price;
     }
     if ASKS_QUANTITY.is_match(asked) {
@@ -134,7 +139,13 @@ pub fn of(question: &str) -> Intent {
 
 /// How well `sentence` has the shape `intent` wants: 1 for a clear match, 0 for none.
 pub fn fits(intent: Intent, sentence: &str) -> f32 {
-    let hit = |re: &Regex| -> f32 { if re.is_match(sentence) { 1.0 } else { 0.0 } };
+    let hit = |re: &Regex| -> f32 {
+        if re.is_match(sentence) {
+            1.0
+        } else {
+            0.0
+        }
+    };
     match intent {
         Intent::Duration => (hit(&DURATION)).max(0.3 * hit(&FIGURE)),
         Intent::Quantity => hit(&FIGURE),
@@ -156,9 +167,15 @@ mod tests {
     fn question_words_give_the_intent() {
         let cases = [
             ("How long are deleted notes kept?", Intent::Duration),
-            ("I removed a page by mistake. How long do I have to get it back?", Intent::Duration),
+            (
+                "I removed a page by mistake. How long do I have to get it back?",
+                Intent::Duration,
+            ),
             ("How long can a table name be?", Intent::Quantity),
-            ("How long is the interval between checkpoints?", Intent::Duration),
+            (
+                "How long is the interval between checkpoints?",
+                Intent::Duration,
+            ),
             ("How many devices can I sync?", Intent::Quantity),
             ("What is the maximum size of a BLOB?", Intent::Quantity),
             ("How much does the Team plan cost per month?", Intent::Price),
@@ -175,10 +192,22 @@ mod tests {
 
     #[test]
     fn sentences_fit_by_shape() {
-        assert_eq!(fits(Intent::Duration, "Deleted notes are kept for 30 days."), 1.0);
-        assert_eq!(fits(Intent::Duration, "Deleted notes go to the trash."), 0.0);
+        assert_eq!(
+            fits(Intent::Duration, "Deleted notes are kept for 30 days."),
+            1.0
+        );
+        assert_eq!(
+            fits(Intent::Duration, "Deleted notes go to the trash."),
+            0.0
+        );
         assert_eq!(fits(Intent::Price, "The Team plan is $10 per user."), 1.0);
-        assert_eq!(fits(Intent::Reason, "It is slow because it hashes every file."), 1.0);
-        assert_eq!(fits(Intent::Procedure, "Run `nano --nowrap` to turn it off."), 1.0);
+        assert_eq!(
+            fits(Intent::Reason, "It is slow because it hashes every file."),
+            1.0
+        );
+        assert_eq!(
+            fits(Intent::Procedure, "Run `nano --nowrap` to turn it off."),
+            1.0
+        );
     }
 }

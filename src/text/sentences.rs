@@ -299,14 +299,24 @@ mod tests {
                     some("Trash keeps notes for 30 days."),
                     trash.clone()
                 ),
-                ("Keys:".into(), PartKind::Sentence, some("It is then emptied."), trash.clone()),
+                (
+                    "Keys:".into(),
+                    PartKind::Sentence,
+                    some("It is then emptied."),
+                    trash.clone()
+                ),
                 (
                     "Ctrl+K cuts a line and keeps it".into(),
                     PartKind::ListItem,
                     some("Keys:"),
                     trash.clone()
                 ),
-                ("Second item".into(), PartKind::ListItem, some("Keys:"), trash),
+                (
+                    "Second item".into(),
+                    PartKind::ListItem,
+                    some("Keys:"),
+                    trash
+                ),
             ]
         );
     }

@@ -281,7 +281,11 @@ impl Inner {
             .collect()
     }
 
-    fn get_blocking(&self, name: &CollectionName, ids: &[Uuid]) -> Result<Vec<ScoredChunk>, StoreError> {
+    fn get_blocking(
+        &self,
+        name: &CollectionName,
+        ids: &[Uuid],
+    ) -> Result<Vec<ScoredChunk>, StoreError> {
         let shard = self.existing(name)?;
         let ids: Vec<PointId> = ids.iter().map(|u| PointId::Uuid(*u)).collect();
         let records = shard

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
-    point_id::PointIdOptions, vectors_config::Config, Condition, CountPointsBuilder, GetPointsBuilder,
+    point_id::PointIdOptions, vectors_config::Config, Condition, CountPointsBuilder,
     CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance,
-    FieldType, Filter, Modifier, PayloadIncludeSelector, PointId, PointStruct, Query,
-    QueryPointsBuilder, ScrollPointsBuilder, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
-    UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
+    FieldType, Filter, GetPointsBuilder, Modifier, PayloadIncludeSelector, PointId, PointStruct,
+    Query, QueryPointsBuilder, ScrollPointsBuilder, SparseVectorParamsBuilder,
+    SparseVectorsConfigBuilder, UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder,
+    VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant, QdrantError};
 
@@ -248,13 +249,24 @@ impl VectorStore for ServerStore {
         }
         let points: Vec<PointId> = ids.iter().map(|u| u.to_string().into()).collect();
         let request = GetPointsBuilder::new(name.as_str(), points).with_payload(true);
-        let response = self.client.get_points(request).await.map_err(not_found(name))?;
+        let response = self
+            .client
+            .get_points(request)
+            .await
+            .map_err(not_found(name))?;
         let mut found: HashMap<uuid::Uuid, ScoredChunk> = HashMap::new();
         for p in response.result {
             let payload = Payload::from(p.payload);
             let id = uuid_of(p.id)?;
             let payload = payload_from_json(payload.into())?;
-            found.insert(id, ScoredChunk { id, score: 0.0, payload });
+            found.insert(
+                id,
+                ScoredChunk {
+                    id,
+                    score: 0.0,
+                    payload,
+                },
+            );
         }
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }

@@ -2,7 +2,7 @@
 //! reciprocal rank fusion. Fusion happens here rather than in the store so that every hit keeps
 //! its cosine similarity, which later steps use as a relevance signal.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,8 @@ use cairn_ingest::domain::{CollectionName, QueryVector, ScoredChunk};
 use cairn_ingest::embed::{Bm25, EmbedError, Embedder};
 use cairn_ingest::store::{SourceFilter, StoreError, VectorStore};
 use serde::{Deserialize, Serialize};
+
+use crate::text::coverage::{self, Terms};
 
 /// The constant of reciprocal rank fusion (Cormack et al. 2009; also Qdrant's default).
 const RRF_K: f32 = 60.0;
@@ -151,7 +153,7 @@ impl Retriever {
         name: &CollectionName,
         hits: &mut [Hit],
     ) -> Result<(), RetrieveError> {
-        let have: std::collections::HashSet<uuid::Uuid> = hits.iter().map(|h| h.chunk.id).collect();
+        let have: HashSet<uuid::Uuid> = hits.iter().map(|h| h.chunk.id).collect();
         let wanted: Vec<(usize, uuid::Uuid)> = hits
             .iter()
             .enumerate()
@@ -237,6 +239,13 @@ fn hit(chunk: ScoredChunk, dense: bool) -> Hit {
     }
 }
 
+/// The stemmed content words of a hit's title, headings and text: what coverage of a question
+/// is measured on.
+pub fn passage_stems(hit: &Hit) -> HashSet<String> {
+    let p = &hit.chunk.payload;
+    coverage::stems(&format!("{} {} {}", p.title, p.heading.join(" "), p.text))
+}
+
 /// Weight of the coverage of the question's terms next to the cosine similarity when
 /// reranking (chosen on the handbooks tuning half, see docs/benchmarks.md).
 const RERANK_COVERAGE: f32 = 0.15;
@@ -245,14 +254,7 @@ const RERANK_COVERAGE: f32 = 0.15;
 /// weighing more) their text, title and headings cover: a passage that holds the question's
 /// specific words moves up past one that is merely about the same topic.
 fn rerank(query: &str, ranked: Vec<Hit>) -> Vec<Hit> {
-    use crate::rag::evidence::{self, Terms};
-    let stems: Vec<std::collections::HashSet<String>> = ranked
-        .iter()
-        .map(|h| {
-            let p = &h.chunk.payload;
-            evidence::stems(&format!("{} {} {}", p.title, p.heading.join(" "), p.text))
-        })
-        .collect();
+    let stems: Vec<HashSet<String>> = ranked.iter().map(passage_stems).collect();
     let terms = Terms::new(query, &stems);
     if terms.is_empty() {
         return ranked;

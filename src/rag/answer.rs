@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::citations::{self, Citation};
-use super::evidence::{self, Terms};
 use super::extractive::{self, Extractive, Selection};
 use super::intent::{self, Intent};
 use super::prompt::{PromptTemplate, Prompts};
 use crate::ground::{Check, GroundError, Grounder, Grounding};
 use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
 use crate::retrieve::{Hit, Mode, RetrieveError, Retriever, SearchOptions};
+use crate::text::coverage::Terms;
 
 /// The name of the service's own configuration among variants.
 pub const DEFAULT_VARIANT: &str = "default";
@@ -628,13 +628,8 @@ impl Answerer {
 /// The answerability evidence of the retrieved passages: similarity, coverage of the question,
 /// and whether any sentence has the shape the question asks for.
 fn weigh(question: &str, hits: &[Hit]) -> Evidence {
-    let passages: Vec<std::collections::HashSet<String>> = hits
-        .iter()
-        .map(|h| {
-            let p = &h.chunk.payload;
-            evidence::stems(&format!("{} {} {}", p.title, p.heading.join(" "), p.text))
-        })
-        .collect();
+    let passages: Vec<std::collections::HashSet<String>> =
+        hits.iter().map(crate::retrieve::passage_stems).collect();
     let terms = Terms::new(question, &passages);
     let coverage = if terms.is_empty() {
         1.0

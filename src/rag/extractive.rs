@@ -16,9 +16,9 @@ use std::sync::Arc;
 use cairn_ingest::embed::{cosine, EmbedError, Embedder};
 use serde::{Deserialize, Serialize};
 
-use super::evidence::{self, Terms};
 use super::intent;
 use crate::retrieve::Hit;
+use crate::text::coverage::{self, Terms};
 use crate::text::sentences::{self, Part, PartKind};
 use crate::text::words;
 
@@ -165,7 +165,7 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
     for (i, hit) in hits.iter().enumerate() {
         let p = &hit.chunk.payload;
         let (question_line, body) = faq_parts(&p.text);
-        let context = evidence::stems(&format!(
+        let context = coverage::stems(&format!(
             "{} {} {}",
             p.title,
             p.heading.join(" "),
@@ -182,7 +182,7 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
             if long_enough && answers && seen.insert(part.text.clone()) {
                 let mut context = context.clone();
                 if let Some(section) = &part.section {
-                    context.extend(evidence::stems(section));
+                    context.extend(coverage::stems(section));
                 }
                 out.push(Candidate {
                     part,
@@ -238,14 +238,14 @@ fn score(question: &str, candidates: &mut [Candidate], q: &[f32], vectors: &[Vec
     let want = intent::of(question);
     let own: Vec<HashSet<String>> = candidates
         .iter()
-        .map(|c| evidence::stems(&c.part.text))
+        .map(|c| coverage::stems(&c.part.text))
         .collect();
     let terms = Terms::new(question, &own);
     for ((c, v), stems) in candidates.iter_mut().zip(vectors).zip(&own) {
         let mut around = stems.clone();
         around.extend(c.context.iter().cloned());
         if let Some(lead) = &c.part.lead {
-            around.extend(evidence::stems(lead));
+            around.extend(coverage::stems(lead));
         }
         c.fit = intent::fits(want, &c.part.text);
         let rank = 1.0 / c.n as f32;

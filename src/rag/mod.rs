@@ -2,7 +2,6 @@
 
 pub mod answer;
 pub mod citations;
-pub mod evidence;
 pub mod extractive;
 pub mod intent;
 pub mod prompt;

@@ -1,6 +1,8 @@
 //! Text analysis shared by answering (`rag`) and the groundedness check (`ground`): sentences,
-//! citation markers, stopwords, content words and names. It depends on nothing else in cairn.
+//! citation markers, stopwords, content words, names, and how much of a question a text covers.
+//! It depends on nothing else in cairn.
 
+pub mod coverage;
 pub mod markers;
 pub mod sentences;
 pub mod words;

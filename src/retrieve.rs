@@ -59,12 +59,12 @@ pub struct SearchOptions {
     pub mode: Mode,
     /// At most this many hits from one source (0: no limit).
     pub per_source: usize,
-    /// Rerank the candidates by similarity plus coverage of the question's terms.
+    /// Rerank the candidates by similarity plus coverage of the question's terms (dense mode).
     pub rerank: bool,
 }
 
-/// A retrieved chunk: `score` orders the results (cosine for dense, BM25 for keyword, fused
-/// rank score for hybrid); `similarity` is the cosine similarity when the dense list found it.
+/// A retrieved chunk: `score` orders the results (cosine for dense, plus the coverage boost when
+/// reranked; BM25 for keyword; fused rank score for hybrid); `similarity` is the cosine similarity when the dense list found it.
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub chunk: ScoredChunk,
@@ -132,7 +132,8 @@ impl Retriever {
             Mode::Keyword => keyword.into_iter().map(|c| hit(c, false)).collect(),
             Mode::Hybrid => fuse(dense, keyword),
         };
-        let ranked = if options.rerank {
+        // Dense only: the boost is on the cosine scale, which BM25 and fused scores are not.
+        let ranked = if options.rerank && options.mode == Mode::Dense {
             rerank(query, ranked)
         } else {
             ranked
@@ -214,6 +215,9 @@ impl Retriever {
     }
 }
 
+/// Shorter shared runs than this are not the chunker's overlap.
+const MIN_OVERLAP: usize = 20;
+
 /// `next` without the start it shares with the end of `text` (the chunker's overlap).
 fn without_overlap<'a>(text: &str, next: &'a str) -> &'a str {
     let mut best = 0;
@@ -227,6 +231,10 @@ fn without_overlap<'a>(text: &str, next: &'a str) -> &'a str {
     }
     if text.ends_with(next) {
         return "";
+    }
+    // The chunker's overlap is 16 tokens or so; a few shared letters are chance.
+    if best < MIN_OVERLAP {
+        return next;
     }
     &next[best..]
 }
@@ -326,10 +334,10 @@ mod tests {
 
     #[test]
     fn overlap_with_the_next_chunk_is_dropped() {
-        assert_eq!(
-            without_overlap("a b c. Set core", "Set core.editor to it."),
-            ".editor to it."
-        );
+        let end = "so you should set the editor with core";
+        let next = "set the editor with core.editor to it.";
+        assert_eq!(without_overlap(end, next), ".editor to it.");
+        assert_eq!(without_overlap("ends in s", "starts here."), "starts here.");
         assert_eq!(
             without_overlap("first part.", "Unrelated start."),
             "Unrelated start."

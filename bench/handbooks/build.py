@@ -14,7 +14,9 @@ The split is fixed: within each set, answerable and unanswerable items are each 
 sha256 of their id and dealt alternately to tune.jsonl and report.jsonl. Defaults are chosen on
 the tune half only; the report half is for the figures in docs/benchmarks.md.
 
-usage: bench/handbooks/build.py [--check]   (--check: verify only, write nothing)
+usage: bench/handbooks/build.py [--check]
+  (--check: verify the questions and that tune.jsonl and report.jsonl are their split; write
+  nothing)
 """
 import hashlib
 import html
@@ -109,9 +111,12 @@ def main() -> None:
     for half, items in halves.items():
         answerable = sum(i["answerable"] for i in items)
         print(f"{half}: {len(items)} items ({answerable} answerable, {len(items) - answerable} not)")
+        lines = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
+        path = HERE / f"{half}.jsonl"
         if not check_only:
-            lines = "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
-            (HERE / f"{half}.jsonl").write_text(lines)
+            path.write_text(lines)
+        elif not path.exists() or path.read_text() != lines:
+            sys.exit(f"{path.name} is not the split of questions/: run bench/handbooks/build.py")
 
 
 if __name__ == "__main__":

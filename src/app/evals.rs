@@ -320,7 +320,8 @@ fn keywords_in(keywords: &[String], text: &str) -> usize {
     let text = normalized(text);
     keywords
         .iter()
-        .filter(|k| text.contains(&normalized(k)))
+        .map(|k| normalized(k))
+        .filter(|k| !k.is_empty() && text.contains(k.as_str()))
         .count()
 }
 

@@ -22,6 +22,9 @@ pub struct MetricDef {
     /// A yes/no metric (values 0 or 1): compared with McNemar's exact test.
     pub binary: bool,
     pub higher_is_better: bool,
+    /// Compared item by item between variants. Not for a metric whose items differ by variant
+    /// (abstention precision counts the items each variant abstained on).
+    pub paired: bool,
 }
 
 pub const METRICS: &[MetricDef] = &[
@@ -32,6 +35,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "hit_at_5",
@@ -40,6 +44,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "mrr",
@@ -48,6 +53,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: false,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "answer_rate",
@@ -56,6 +62,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "cites_expected_source",
@@ -64,6 +71,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "fact_in_answer",
@@ -72,6 +80,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "fact_in_cited_passages",
@@ -80,6 +89,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "abstain_rate_unanswerable",
@@ -88,6 +98,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "abstain_precision",
@@ -96,6 +107,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: true,
+        paired: false,
     },
     MetricDef {
         name: "keyword_recall",
@@ -104,6 +116,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: false,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "reference_similarity",
@@ -112,6 +125,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: false,
         higher_is_better: true,
+        paired: true,
     },
     MetricDef {
         name: "hallucination_rate",
@@ -120,6 +134,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: true,
         higher_is_better: false,
+        paired: true,
     },
     MetricDef {
         name: "latency_p50_ms",
@@ -128,6 +143,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: |v| stats::percentile(v, 50.0),
         binary: false,
         higher_is_better: false,
+        paired: true,
     },
     MetricDef {
         name: "latency_p95_ms",
@@ -136,6 +152,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: |v| stats::percentile(v, 95.0),
         binary: false,
         higher_is_better: false,
+        paired: true,
     },
     MetricDef {
         name: "cost_per_answer",
@@ -144,6 +161,7 @@ pub const METRICS: &[MetricDef] = &[
         statistic: stats::mean,
         binary: false,
         higher_is_better: false,
+        paired: true,
     },
 ];
 
@@ -208,7 +226,7 @@ pub fn compare(baseline: (&str, &[&ItemResult]), candidate: (&str, &[&ItemResult
         .collect();
     let mut metrics = BTreeMap::new();
     let mut summary = Vec::new();
-    for m in METRICS {
+    for m in METRICS.iter().filter(|m| m.paired) {
         let values: Vec<(f64, f64)> = pairs
             .iter()
             .filter_map(|(b, c)| Some(((m.value)(b)?, (m.value)(c)?)))

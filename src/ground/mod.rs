@@ -117,7 +117,6 @@ pub fn shape_profile(answer: &str) -> Profile {
         "i've",
         "i'd",
         "i'll",
-        "me",
         "my",
         "mine",
         "yes",
@@ -126,10 +125,7 @@ pub fn shape_profile(answer: &str) -> Profile {
         "nope",
         "oh",
         "wow",
-        "sure",
-        "really",
         "love",
-        "like",
         "favorite",
         "favourite",
     ];
@@ -195,7 +191,11 @@ impl Grounding {
         Self {
             score: 1.0,
             hallucinated: false,
-            profile,
+            // Nothing to take a shape from: the profile for short answers.
+            profile: match profile {
+                Profile::Auto => Profile::Strict,
+                p => p,
+            },
             profile_auto: false,
             method: Method::Lexical,
             sentences: Vec::new(),

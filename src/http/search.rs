@@ -34,7 +34,8 @@ pub struct SearchRequest {
     #[serde(default = "default_per_source", deserialize_with = "validate::integer")]
     #[schema(minimum = 0, maximum = 50, default = 3)]
     pub per_source: usize,
-    /// Rerank the candidates by similarity plus coverage of the query's terms, as answers do.
+    /// Rerank the candidates by similarity plus coverage of the query's terms, as answers do
+    /// (dense mode only).
     #[serde(default = "default_rerank")]
     #[schema(default = true)]
     pub rerank: bool,

@@ -168,7 +168,7 @@ pub struct Evidence {
     pub similarity: f32,
     /// The weighted share (0..1) of the question's terms the best-covering passage holds.
     pub coverage: f32,
-    /// The question's terms (stemmed) found in no retrieved passage, most specific first.
+    /// The question's words that the best-covering passage lacks, most specific first.
     pub missing: Vec<String>,
     /// The answer shape the question asks for (`duration`, `quantity`, `price`, `when`,
     /// `reason`, `procedure`, `yes_no`, `other`).
@@ -187,7 +187,8 @@ pub struct Answer {
     /// Why it abstained: `no_relevant_passage`, `unknown_names: …`, `not_covered: …`,
     /// `no_answer_shape: …` or `model_found_nothing`.
     pub abstain_reason: Option<String>,
-    /// What the answerability decision saw.
+    /// What the answerability decision saw (absent from answers logged before it existed).
+    #[serde(default)]
     pub evidence: Evidence,
     /// The passages the answer's `[n]` markers use, in order of first use.
     pub citations: Vec<Citation>,
@@ -527,7 +528,7 @@ impl Answerer {
         );
         let extract =
             crate::blocking::run(move || extractive.answer(&question, &hits, selection)).await??;
-        Ok(extract.map_or_else(|| ABSTAIN_TEXT.to_owned(), |e| e.text))
+        Ok(extract.unwrap_or_else(|| ABSTAIN_TEXT.to_owned()))
     }
 
     fn chat_request(&self, p: &Prepared) -> ChatRequest {
@@ -631,20 +632,21 @@ fn weigh(question: &str, hits: &[Hit]) -> Evidence {
     let passages: Vec<std::collections::HashSet<String>> =
         hits.iter().map(crate::retrieve::passage_stems).collect();
     let terms = Terms::new(question, &passages);
-    let coverage = if terms.is_empty() {
-        1.0
-    } else {
-        passages
-            .iter()
-            .map(|p| terms.coverage(p))
-            .fold(0.0, f32::max)
+    let best = passages
+        .iter()
+        .max_by(|a, b| terms.coverage(a).total_cmp(&terms.coverage(b)));
+    let coverage = match best {
+        _ if terms.is_empty() => 1.0,
+        Some(p) => terms.coverage(p),
+        None => 0.0,
     };
     let intent = intent::of(question);
     // Parts, not lines: a hard-wrapped "30\nminutes" is one duration.
     let shape_found = hits.iter().any(|h| {
         crate::text::sentences::parts(&h.chunk.payload.text)
             .iter()
-            .any(|p| intent::fits(intent, &p.text) >= 1.0)
+            .flat_map(|p| std::iter::once(&p.text).chain(&p.section))
+            .any(|t| intent::fits(intent, t) >= 1.0)
     });
     Evidence {
         similarity: hits
@@ -653,7 +655,7 @@ fn weigh(question: &str, hits: &[Hit]) -> Evidence {
             .fold(f32::MIN, f32::max)
             .max(0.0),
         coverage,
-        missing: terms.missing(&passages.iter().collect::<Vec<_>>()),
+        missing: terms.missing(&best.into_iter().collect::<Vec<_>>()),
         intent: Some(intent),
         shape_found,
     }
@@ -676,4 +678,26 @@ fn says_not_found(text: &str) -> bool {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_logged_before_evidence_existed_still_read() {
+        let old = serde_json::json!({
+            "answer_id": "a", "answer": "Kept 30 days [1].", "abstained": false,
+            "abstain_reason": null, "citations": [], "citations_inferred": false, "nearest": [],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+            "latency_ms": {"embed": 1.0, "retrieve": 1.0, "generate": 1.0, "ground": 1.0, "total": 4.0},
+            "model": "extractive", "prompt_version": "support-v1", "embedder": "m",
+            "config_hash": "h", "variant": null, "disclaimer": null,
+            "grounding": {"score": 1.0, "hallucinated": false, "profile": "strict",
+                          "method": "lexical", "sentences": []}
+        });
+        let answer: Answer = serde_json::from_value(old).unwrap();
+        assert_eq!(answer.evidence, Evidence::default());
+        assert!(!answer.grounding.profile_auto);
+    }
 }

@@ -83,14 +83,6 @@ pub enum Selection {
     Similarity,
 }
 
-/// An extractive answer and how well its best sentence answers the question.
-#[derive(Debug, Clone)]
-pub struct Extract {
-    pub text: String,
-    /// Whether a quoted sentence has the shape the question asks for.
-    pub fits: bool,
-}
-
 pub struct Extractive {
     embedder: Arc<dyn Embedder>,
 }
@@ -116,7 +108,7 @@ impl Extractive {
         question: &str,
         hits: &[Hit],
         selection: Selection,
-    ) -> Result<Option<Extract>, EmbedError> {
+    ) -> Result<Option<String>, EmbedError> {
         let mut candidates = match selection {
             Selection::Answer => candidates(hits),
             Selection::Similarity => unit_candidates(hits),
@@ -145,7 +137,6 @@ impl Extractive {
             Selection::Answer => choose(candidates, ANSWER_MARGIN),
             Selection::Similarity => choose(candidates, MARGIN),
         };
-        let fits = chosen.iter().any(|c| c.fit >= 1.0);
         let text = match selection {
             Selection::Answer => render(&chosen),
             Selection::Similarity => chosen
@@ -154,7 +145,7 @@ impl Extractive {
                 .collect::<Vec<_>>()
                 .join(" "),
         };
-        Ok(Some(Extract { text, fits }))
+        Ok(Some(text))
     }
 }
 
@@ -226,7 +217,8 @@ fn unit_candidates(hits: &[Hit]) -> Vec<Candidate> {
     out
 }
 
-/// What is embedded for a candidate: a list item or table row with its lead-in line.
+/// What is embedded for a candidate: a list item or table row with its lead (its lead-in line,
+/// or the part before it).
 fn embed_text(part: &Part) -> String {
     match (&part.kind, &part.lead) {
         (PartKind::ListItem | PartKind::TableRow, Some(lead)) => format!("{lead} {}", part.text),

@@ -59,7 +59,7 @@ static PRICE: LazyLock<Regex> = re!(
     r"(?i)[$€£¥]|\b(free|usd|eur|gbp|dollars?|euros?|cents?|price[sd]?|cost|costs|per month|per year|a month|a year|/month|/year|charged?|fee|billed)\b"
 );
 static WHEN: LazyLock<Regex> = re!(
-    r"(?i)\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b|\bv?\d+\.\d+|\b(version|release[ds]?|since|until|before|after|introduced|added)\b"
+    r"(?i)\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|june|july|august|september|october|november|december)\b|\bv?\d+\.\d+|\b(version|released?|introduced in|added in)\b"
 );
 static REASON: LazyLock<Regex> = re!(
     r"(?i)\b(because|since|due to|so that|in order to|the reason|reasons?|this is why|that is why|as a result|otherwise|to avoid|to prevent|to ensure|to make sure|which means|caused by|causes?|results? in|that way|so as to)\b"
@@ -98,14 +98,15 @@ static ASKS_YES_NO: LazyLock<Regex> = re!(
 
 /// The answer shape `question` asks for.
 pub fn of(question: &str) -> Intent {
-    let q = question.trim();
-    let lower = q.to_lowercase();
-    // The first clause carries the question word ("I deleted a note. How long …": the second).
-    let asked = lower
-        .rsplit_terminator(['.', '!', '\n'])
-        .map(str::trim)
-        .find(|s| s.ends_with('?') || !s.is_empty())
-        .unwrap_or(&lower);
+    let lower = question.trim().to_lowercase();
+    // The sentence that asks: the last one ending with '?' ("I deleted a note. How long do I
+    // have? Thanks!"), else the whole text.
+    let sentences = crate::text::sentences::split(&lower);
+    let asked = sentences
+        .iter()
+        .rev()
+        .find(|s| s.ends_with('?'))
+        .map_or(lower.as_str(), String::as_str);
     if asked.contains("how long") || asked.contains("how soon") || asked.contains("how quickly") {
         // "How long can a name be" asks for a length, not a span of time.
         return if ASKS_TIME.is_match(asked) || !ASKS_LENGTH.is_match(asked) {
@@ -184,6 +185,12 @@ mod tests {
             ("Can I use it offline?", Intent::YesNo),
             ("Which version added the undo key?", Intent::When),
             ("What is a checkpoint?", Intent::Other),
+            ("How long does borg 1.2 keep checkpoints?", Intent::Duration),
+            (
+                "How long are notes kept? I deleted one. Thanks!",
+                Intent::Duration,
+            ),
+            ("How do I edit ~/.nanorc?", Intent::Procedure),
         ];
         for (q, want) in cases {
             assert_eq!(of(q), want, "{q}");

@@ -1,5 +1,6 @@
 //! How much of a question a text covers: the question's content words, stemmed (Snowball), each
-//! weighted by how rare it is among the retrieved passages, so that the specific word ("vacuum",
+//! weighted by how rare it is among the texts it is fitted to (retrieved passages, or candidate
+//! sentences), so that the specific word ("vacuum",
 //! "checkpoint") counts for more than the topic word every passage shares ("database").
 //! Reranking, sentence selection and abstention all read this one measure.
 
@@ -56,7 +57,8 @@ pub fn stems(text: &str) -> HashSet<String> {
 /// A question's terms with their weights, fitted to a set of passages.
 #[derive(Debug, Clone)]
 pub struct Terms {
-    terms: Vec<(String, f32)>,
+    /// Each term: its stem, its weight, and the question's word it came from.
+    terms: Vec<(String, f32, String)>,
     total: f32,
 }
 
@@ -66,19 +68,19 @@ impl Terms {
     pub fn new(question: &str, passages: &[HashSet<String>]) -> Self {
         let mut seen = HashSet::new();
         let n = passages.len() as f32;
-        let terms: Vec<(String, f32)> = words::content_words(question)
-            .iter()
+        let terms: Vec<(String, f32, String)> = words::content_words(question)
+            .into_iter()
             // Contractions ("we're", "hasn't") frame the question too.
             .filter(|w| !FRAME.contains(&w.as_str()) && !w.contains(['\'', '\u{2019}']))
-            .map(|w| STEMMER.stem(w).into_owned())
-            .filter(|s| seen.insert(s.clone()))
-            .map(|s| {
+            .map(|w| (STEMMER.stem(&w).into_owned(), w))
+            .filter(|(s, _)| seen.insert(s.clone()))
+            .map(|(s, w)| {
                 let df = passages.iter().filter(|p| p.contains(&s)).count() as f32;
                 let weight = (1.0 + (n + 1.0) / (df + 0.5)).ln();
-                (s, weight)
+                (s, weight, w)
             })
             .collect();
-        let total = terms.iter().map(|(_, w)| w).sum();
+        let total = terms.iter().map(|(_, w, _)| w).sum();
         Self { terms, total }
     }
 
@@ -94,21 +96,21 @@ impl Terms {
         let found: f32 = self
             .terms
             .iter()
-            .filter(|(t, _)| stems.contains(t))
-            .map(|(_, w)| w)
+            .filter(|(t, _, _)| stems.contains(t))
+            .map(|(_, w, _)| w)
             .sum();
         found / self.total
     }
 
-    /// The terms found in none of `texts`, most specific first.
+    /// The question's words whose stems are in none of `texts`, most specific first.
     pub fn missing(&self, texts: &[&HashSet<String>]) -> Vec<String> {
-        let mut out: Vec<&(String, f32)> = self
+        let mut out: Vec<&(String, f32, String)> = self
             .terms
             .iter()
-            .filter(|(t, _)| !texts.iter().any(|s| s.contains(t)))
+            .filter(|(t, _, _)| !texts.iter().any(|s| s.contains(t)))
             .collect();
         out.sort_by(|a, b| b.1.total_cmp(&a.1));
-        out.into_iter().map(|(t, _)| t.clone()).collect()
+        out.into_iter().map(|(_, _, w)| w.clone()).collect()
     }
 }
 

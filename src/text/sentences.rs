@@ -91,8 +91,14 @@ pub fn parts(text: &str) -> Vec<Part> {
     let mut lead_in: Option<String> = None;
     let mut section: Option<String> = None;
     let mut offset = 0;
+    let mut after_title = false;
     for block in paragraphs(text) {
-        let previous = out.last().map(|p| p.text.clone());
+        // A part under a new title does not lean on the section before it.
+        let previous = match after_title {
+            true => None,
+            false => out.last().map(|p| p.text.clone()),
+        };
+        after_title = false;
         let mut push = |out: &mut Vec<Part>, text: String, kind, lead| {
             out.push(Part {
                 text,
@@ -128,6 +134,7 @@ pub fn parts(text: &str) -> Vec<Part> {
                 if is_title(&line) {
                     section = Some(line);
                     offset = 0;
+                    after_title = true;
                     continue;
                 }
                 let mut previous = previous;
@@ -190,10 +197,26 @@ fn ends_line(line: &str) -> bool {
     line.ends_with([':', '?'])
 }
 
-/// A line that titles what follows: a question, or a short line with no closing punctuation.
+/// A line that titles what follows: a question, or a short line with no closing punctuation
+/// and nothing to type or count in it ("Default: 30 days" and `nano --nowrap` are content).
 fn is_title(line: &str) -> bool {
     let words = line.split_whitespace().count();
-    line.ends_with('?') || (words <= 12 && !line.ends_with(['.', '!', ':', ';', ',', ')']))
+    let numbered = line.split_whitespace().next().is_some_and(|w| {
+        w.trim_end_matches('.')
+            .split('.')
+            .all(|n| n.parse::<u32>().is_ok())
+    });
+    let body = if numbered {
+        line.split_once(' ').map_or("", |(_, rest)| rest)
+    } else {
+        line
+    };
+    let literal = body
+        .chars()
+        .any(|c| c.is_ascii_digit() || "`=/_~$".contains(c))
+        || body.contains("--");
+    line.ends_with('?')
+        || (words <= 12 && !literal && !line.ends_with(['.', '!', ':', ';', ',', ')']))
 }
 
 fn cells(line: &str) -> Vec<String> {
@@ -244,10 +267,7 @@ fn is_table_row(line: &str) -> bool {
 }
 
 fn is_list_item(line: &str) -> bool {
-    let numbered = line
-        .split_once(". ")
-        .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
-    line.starts_with("- ") || line.starts_with("* ") || numbered
+    list_item(line).is_some()
 }
 
 #[cfg(test)]
@@ -290,7 +310,7 @@ mod tests {
                 (
                     "Trash keeps notes for 30 days.".into(),
                     PartKind::Sentence,
-                    some("Team: Price $10; Storage 100 GB."),
+                    None,
                     trash.clone()
                 ),
                 (
@@ -319,6 +339,15 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn titles_are_short_lines_without_anything_to_type_or_count() {
+        assert!(is_title("How do I configure a different editor?"));
+        assert!(is_title("3.1. Determination Of Column Affinity"));
+        assert!(!is_title("Default: 30 days"));
+        assert!(!is_title("nano --nowrap"));
+        assert!(!is_title("Deleted notes stay in the trash."));
     }
 
     #[test]

@@ -287,22 +287,27 @@ impl Inner {
         ids: &[Uuid],
     ) -> Result<Vec<ScoredChunk>, StoreError> {
         let shard = self.existing(name)?;
-        let ids: Vec<PointId> = ids.iter().map(|u| PointId::Uuid(*u)).collect();
+        let points: Vec<PointId> = ids.iter().map(|u| PointId::Uuid(*u)).collect();
         let records = shard
             .edge()
-            .retrieve(&ids, Some(WithPayloadInterface::Bool(true)), None)
+            .retrieve(&points, Some(WithPayloadInterface::Bool(true)), None)
             .map_err(backend)?;
-        records
-            .into_iter()
-            .map(|r| {
-                let payload = r.payload.map(|p| p.0).unwrap_or_default();
-                Ok(ScoredChunk {
-                    id: uuid_of(r.id)?,
+        let mut found = std::collections::HashMap::new();
+        for r in records {
+            let payload = r.payload.map(|p| p.0).unwrap_or_default();
+            let id = uuid_of(r.id)?;
+            let payload = payload_from_json(serde_json::Value::Object(payload))?;
+            found.insert(
+                id,
+                ScoredChunk {
+                    id,
                     score: 0.0,
-                    payload: payload_from_json(serde_json::Value::Object(payload))?,
-                })
-            })
-            .collect()
+                    payload,
+                },
+            );
+        }
+        // In the order asked, as the trait promises.
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     fn inventory_blocking(&self, name: &CollectionName) -> Result<Vec<StoredChunk>, StoreError> {

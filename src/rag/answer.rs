@@ -52,7 +52,7 @@ pub struct AnswerSettings {
     pub rerank: bool,
     /// Follow each retrieved passage with the rest of its document's next chunk. Off: on the
     /// handbooks tuning half it put the fact in more cited passages (+3.6 points) but not in
-    /// more extractive answers, at twice the latency (docs/benchmarks.md).
+    /// more extractive answers, at 1.7–1.8 times the latency (docs/benchmarks.md).
     pub expand_passages: bool,
     /// How the extractive answerer picks sentences: `answer` or `similarity`.
     pub sentences: Selection,

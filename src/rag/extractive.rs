@@ -122,28 +122,24 @@ impl Extractive {
         let (q, rest) = vectors
             .split_first()
             .ok_or_else(|| EmbedError::Inference("no vectors".into()))?;
-        match selection {
-            Selection::Answer => score(question, &mut candidates, q, rest),
+        let text = match selection {
+            Selection::Answer => {
+                score(question, &mut candidates, q, rest);
+                // A wide margin: on the tuning half the fact was often in the second or third
+                // best part.
+                render(&choose(candidates, ANSWER_MARGIN))
+            }
             Selection::Similarity => {
                 let q_words = words::content_words(question);
                 for (c, v) in candidates.iter_mut().zip(rest) {
                     c.score = cosine(q, v) + LEXICAL_WEIGHT * overlap(&q_words, &c.part.text);
                 }
+                choose(candidates, MARGIN)
+                    .iter()
+                    .map(|c| format!("{} [{}]", c.part.text, c.n))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             }
-        }
-        let chosen = match selection {
-            // A wide margin for `answer`: on the tuning half the fact was often in the
-            // second or third best part.
-            Selection::Answer => choose(candidates, ANSWER_MARGIN),
-            Selection::Similarity => choose(candidates, MARGIN),
-        };
-        let text = match selection {
-            Selection::Answer => render(&chosen),
-            Selection::Similarity => chosen
-                .iter()
-                .map(|c| format!("{} [{}]", c.part.text, c.n))
-                .collect::<Vec<_>>()
-                .join(" "),
         };
         Ok(Some(text))
     }

@@ -94,6 +94,17 @@ async fn suite(store: &dyn VectorStore, prefix: &str) {
     assert_eq!(hits.len(), 1, "only b.md has term 3");
     assert_eq!(hits[0].payload.source, "b.md");
 
+    // By id, in the order asked; an id that is not stored is left out.
+    let id = |source: &str, index| cairn_ingest::sync::chunk_id(source, "h", index);
+    let asked = [id("b.md", 0), id("a.md", 9), id("a.md", 1)];
+    let got = store.get(&name, &asked).await.unwrap();
+    let got: Vec<(&str, &str)> = got
+        .iter()
+        .map(|c| (c.payload.source.as_str(), c.payload.text.as_str()))
+        .collect();
+    assert_eq!(got, [("b.md", "b.md #0"), ("a.md", "a.md #1")]);
+    assert!(store.get(&name, &[]).await.unwrap().is_empty());
+
     let mut inventory = store.inventory(&name).await.unwrap();
     inventory.sort_by_key(|c| (c.source.clone(), c.content_hash.clone()));
     assert_eq!(inventory.len(), 3);

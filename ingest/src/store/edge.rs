@@ -16,7 +16,7 @@ use qdrant_edge::{
 };
 
 use super::{
-    check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo,
+    check_dimension, in_order, payload_from_json, payload_to_json, stored_chunk, CollectionInfo,
     SourceFilter, StoreError, VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD,
     SPARSE_VECTOR,
 };
@@ -292,22 +292,14 @@ impl Inner {
             .edge()
             .retrieve(&points, Some(WithPayloadInterface::Bool(true)), None)
             .map_err(backend)?;
-        let mut found = std::collections::HashMap::new();
-        for r in records {
-            let payload = r.payload.map(|p| p.0).unwrap_or_default();
-            let id = uuid_of(r.id)?;
-            let payload = payload_from_json(serde_json::Value::Object(payload))?;
-            found.insert(
-                id,
-                ScoredChunk {
-                    id,
-                    score: 0.0,
-                    payload,
-                },
-            );
-        }
-        // In the order asked, as the trait promises.
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        let found = records
+            .into_iter()
+            .map(|r| {
+                let payload = r.payload.map(|p| p.0).unwrap_or_default();
+                Ok((uuid_of(r.id)?, serde_json::Value::Object(payload)))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        in_order(ids, found)
     }
 
     fn inventory_blocking(&self, name: &CollectionName) -> Result<Vec<StoredChunk>, StoreError> {

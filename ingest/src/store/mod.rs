@@ -167,3 +167,23 @@ pub(crate) fn check_dimension(
         expected,
     })
 }
+
+/// The chunks of `found` (ids with their JSON payloads, in any order) in the order of `ids`,
+/// as [`VectorStore::get`] promises; ids not found are left out.
+pub(crate) fn in_order(
+    ids: &[uuid::Uuid],
+    found: Vec<(uuid::Uuid, serde_json::Value)>,
+) -> Result<Vec<ScoredChunk>, StoreError> {
+    let mut by_id: std::collections::HashMap<uuid::Uuid, serde_json::Value> =
+        found.into_iter().collect();
+    ids.iter()
+        .filter_map(|id| by_id.remove(id).map(|payload| (*id, payload)))
+        .map(|(id, payload)| {
+            Ok(ScoredChunk {
+                id,
+                score: 0.0,
+                payload: payload_from_json(payload)?,
+            })
+        })
+        .collect()
+}

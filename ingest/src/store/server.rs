@@ -15,7 +15,7 @@ use qdrant_client::qdrant::{
 use qdrant_client::{Payload, Qdrant, QdrantError};
 
 use super::{
-    check_dimension, payload_from_json, payload_to_json, stored_chunk, CollectionInfo,
+    check_dimension, in_order, payload_from_json, payload_to_json, stored_chunk, CollectionInfo,
     SourceFilter, StoreError, VectorStore, DENSE_VECTOR, INVENTORY_FIELDS, SOURCE_FIELD,
     SPARSE_VECTOR,
 };
@@ -254,21 +254,12 @@ impl VectorStore for ServerStore {
             .get_points(request)
             .await
             .map_err(not_found(name))?;
-        let mut found: HashMap<uuid::Uuid, ScoredChunk> = HashMap::new();
-        for p in response.result {
-            let payload = Payload::from(p.payload);
-            let id = uuid_of(p.id)?;
-            let payload = payload_from_json(payload.into())?;
-            found.insert(
-                id,
-                ScoredChunk {
-                    id,
-                    score: 0.0,
-                    payload,
-                },
-            );
-        }
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        let found = response
+            .result
+            .into_iter()
+            .map(|p| Ok((uuid_of(p.id)?, Payload::from(p.payload).into())))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        in_order(ids, found)
     }
 
     async fn count(

@@ -173,7 +173,7 @@ pub struct Evidence {
     /// The answer shape the question asks for (`duration`, `quantity`, `price`, `when`,
     /// `reason`, `procedure`, `yes_no`, `other`).
     #[schema(value_type = String)]
-    pub intent: Option<Intent>,
+    pub intent: Intent,
     /// Whether a retrieved sentence has that shape.
     pub shape_found: bool,
 }
@@ -348,7 +348,7 @@ impl Answerer {
         } else {
             Vec::new()
         };
-        let intent = evidence.intent.unwrap_or(Intent::Other);
+        let intent = evidence.intent;
         let abstain = if retrieved.hits.is_empty() || best < min {
             Some("no_relevant_passage".to_owned())
         } else if !unknown.is_empty() {
@@ -656,7 +656,7 @@ fn weigh(question: &str, hits: &[Hit]) -> Evidence {
             .max(0.0),
         coverage,
         missing: terms.missing(&best.into_iter().collect::<Vec<_>>()),
-        intent: Some(intent),
+        intent,
         shape_found,
     }
 }

@@ -94,7 +94,6 @@ struct Candidate {
     index: usize,
     context: HashSet<String>,
     score: f32,
-    fit: f32,
 }
 
 impl Extractive {
@@ -177,7 +176,6 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
                     index,
                     context,
                     score: 0.0,
-                    fit: 0.0,
                 });
             }
         }
@@ -205,7 +203,6 @@ fn unit_candidates(hits: &[Hit]) -> Vec<Candidate> {
                     index,
                     context: HashSet::new(),
                     score: 0.0,
-                    fit: 0.0,
                 });
             }
         }
@@ -235,19 +232,19 @@ fn score(question: &str, candidates: &mut [Candidate], q: &[f32], vectors: &[Vec
         if let Some(lead) = &c.part.lead {
             around.extend(coverage::stems(lead));
         }
-        c.fit = intent::fits(want, &c.part.text);
+        let fit = intent::fits(want, &c.part.text);
         let rank = 1.0 / c.n as f32;
         // The first sentences under a title (an FAQ's question, a heading) usually answer it.
         let position = 1.0 / (1.0 + c.part.offset as f32);
         c.score = cosine(q, v)
             + W_COVER * terms.coverage(stems)
             + W_COVER_CONTEXT * terms.coverage(&around)
-            + W_FIT * c.fit
+            + W_FIT * fit
             + W_RANK * rank
             + W_POSITION * position
             + W_LENGTH * (c.part.text.chars().count() as f32 / 100.0).ln();
         // A figure question is not answered by a sentence without a figure.
-        if want.wants_figure() && c.fit == 0.0 {
+        if want.wants_figure() && fit == 0.0 {
             c.score -= W_NO_FIGURE;
         }
     }

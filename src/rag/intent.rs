@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// The shape of answer a question asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     /// "How long …", "how soon", "after how many days": a span of time.
@@ -25,6 +25,7 @@ pub enum Intent {
     /// "Can I / does it / is there …": yes or no, with its condition.
     YesNo,
     /// Anything else ("what is", "which option").
+    #[default]
     Other,
 }
 

@@ -15,7 +15,7 @@ eval "$(scripts/fetch-schemathesis.sh)"
 export CAIRN_SCHEMATHESIS
 # A real browser (Debian's Chromium) for the page tests.
 eval "$(scripts/fetch-browser.sh)"
-export CAIRN_CHROMIUM
+export CAIRN_CHROMIUM CAIRN_CHROMEDRIVER
 
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --release --locked --workspace --no-fail-fast "$@"

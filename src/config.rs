@@ -14,6 +14,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::answer_log::stats::Pricing;
+use crate::experiments::ExperimentSpec;
 use crate::ground::GroundingSettings;
 use crate::llm::openai::OpenAiSettings;
 use crate::rag::answer::{AnswerSettings, Variant};
@@ -53,6 +54,8 @@ pub struct Settings {
     pub prompts_dir: Option<PathBuf>,
     /// Origins allowed by CORS (`["*"]` for any); none by default.
     pub cors_origins: Vec<String>,
+    /// Online A/B experiments (`[experiments.NAME]`), next to those created over the API.
+    pub experiments: BTreeMap<String, ExperimentSpec>,
 }
 
 impl Default for Settings {
@@ -73,6 +76,7 @@ impl Default for Settings {
             variants: BTreeMap::new(),
             prompts_dir: None,
             cors_origins: Vec::new(),
+            experiments: BTreeMap::new(),
         }
     }
 }

@@ -14,10 +14,13 @@
 //! - [`db`]: how cairn opens and uses its SQLite files.
 //! - [`insights`]: recurring topics among answers that went wrong.
 //! - [`eval`]: datasets, evaluation metrics, statistics, stored runs and reports.
+//! - [`experiments`]: online A/B experiments: sticky arm assignment and their results.
+//! - [`proportions`]: Wilson and Newcombe intervals, the z and Fisher tests, sample sizes.
 //! - [`fingerprint`]: short content hashes that name versions (config, variants, datasets).
 //! - [`monitor`]: Prometheus metrics.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`http`]: the JSON API (axum): thin handlers over the core.
+//! - [`ui`]: the web app (playground, compare, dashboard), embedded in the binary.
 //! - [`cli`]: one module per subcommand.
 
 pub mod answer_log;
@@ -27,14 +30,17 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod eval;
+pub mod experiments;
 pub mod fingerprint;
 pub mod ground;
 pub mod http;
 pub mod insights;
 pub mod llm;
 pub mod monitor;
+pub mod proportions;
 pub mod rag;
 pub mod retrieve;
 pub mod services;
 pub mod telemetry;
 pub mod text;
+pub mod ui;

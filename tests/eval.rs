@@ -65,6 +65,8 @@ async fn http_and_the_core_give_the_same_answer_and_log_record() {
                 top_k: None,
                 filter: SourceFilter::default(),
                 variant: None,
+                client: None,
+                experiment: None,
             },
         )
         .await

@@ -71,6 +71,58 @@ pub struct LoggedAnswer {
     pub created_at: DateTime<Utc>,
     pub answer: Answer,
     pub feedback: Vec<Feedback>,
+    /// A reviewer's verdict, once the answer has been reviewed.
+    pub review: Option<Review>,
+}
+
+/// A reviewer's verdict on an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Correct,
+    Incorrect,
+}
+
+/// What a reviewer of the review queue decided about an answer (the latest review counts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Review {
+    pub verdict: Verdict,
+    /// What the answer should have said.
+    pub corrected_answer: Option<String>,
+    pub note: Option<String>,
+    /// Who reviewed: the `X-Client-Id` header, or the client's IP address.
+    pub reviewer: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which side of a pairwise comparison a person preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Preferred {
+    Left,
+    Right,
+    Tie,
+}
+
+/// One side of a pairwise comparison: a logged answer and the variant that gave it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Side {
+    pub answer_id: String,
+    pub variant: String,
+}
+
+/// A person's preference between two answers to one question (blind when they could not see
+/// which variant gave which).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Preference {
+    pub collection: String,
+    pub question: String,
+    pub left: Side,
+    pub right: Side,
+    pub preferred: Preferred,
+    pub blind: bool,
+    pub client: String,
+    pub created_at: DateTime<Utc>,
 }
 
 impl LoggedAnswer {
@@ -93,6 +145,11 @@ pub struct AnswerFilter {
     pub since: Option<DateTime<Utc>>,
     /// Answers created before this time (RFC 3339).
     pub until: Option<DateTime<Utc>>,
+    /// Answers assigned an arm of this experiment.
+    pub experiment: Option<String>,
+    /// True: answers rated down or flagged as hallucinated that no one has reviewed yet (the
+    /// review queue); false: every other answer.
+    pub needs_review: Option<bool>,
 }
 
 /// What became of a rating.
@@ -109,6 +166,12 @@ pub trait AnswerLog: Send + Sync {
     /// Records a client's rating, replacing that client's earlier one; on disk on return.
     fn rate(&self, answer_id: &str, feedback: &Feedback) -> Result<Rated, LogError>;
     fn get(&self, answer_id: &str) -> Result<Option<LoggedAnswer>, LogError>;
+    /// Records a review, replacing an earlier one; false when the answer is unknown.
+    fn review(&self, answer_id: &str, review: &Review) -> Result<bool, LogError>;
+    /// Stores a pairwise preference; on disk on return.
+    fn prefer(&self, preference: &Preference) -> Result<(), LogError>;
+    /// Every preference recorded for `collection` (every collection when `None`), oldest first.
+    fn preferences(&self, collection: Option<&str>) -> Result<Vec<Preference>, LogError>;
     /// Newest first, at most `limit`, continuing after `cursor` (a page's `next_cursor`).
     fn list(
         &self,

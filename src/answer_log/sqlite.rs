@@ -9,7 +9,9 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use crate::db::{from_json, from_text, json, parse_time, storage, time_text, to_text, Db};
 
-use super::{AnswerFilter, AnswerLog, Feedback, LogError, LoggedAnswer, Page, Rated};
+use super::{
+    AnswerFilter, AnswerLog, Feedback, LogError, LoggedAnswer, Page, Preference, Rated, Review,
+};
 use crate::rag::answer::Answer;
 
 const SCHEMA: &str = "
@@ -32,6 +34,15 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment    TEXT,
     created_at TEXT NOT NULL,
     PRIMARY KEY (answer_id, client)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    answer_id  TEXT PRIMARY KEY REFERENCES answers (answer_id),
+    review_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS preferences (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection      TEXT NOT NULL,
+    preference_json TEXT NOT NULL
 );";
 
 pub struct SqliteLog {
@@ -80,6 +91,16 @@ impl SqliteLog {
             });
         }
         Ok(out)
+    }
+
+    fn review_of(&self, c: &Connection, answer_id: &str) -> Result<Option<Review>, LogError> {
+        let json: Option<String> = c
+            .prepare_cached("SELECT review_json FROM reviews WHERE answer_id = ?1")
+            .map_err(storage)?
+            .query_row([answer_id], |r| r.get(0))
+            .optional()
+            .map_err(storage)?;
+        Ok(json.as_deref().map(from_json).transpose()?)
     }
 }
 
@@ -164,6 +185,50 @@ impl AnswerLog for SqliteLog {
         .transpose()
     }
 
+    fn review(&self, answer_id: &str, review: &Review) -> Result<bool, LogError> {
+        let json = json(review)?;
+        let c = self.connection();
+        let changed = c
+            .execute(
+                "INSERT INTO reviews (answer_id, review_json)
+                 SELECT answer_id, ?2 FROM answers WHERE answer_id = ?1
+                 ON CONFLICT (answer_id) DO UPDATE SET review_json = excluded.review_json",
+                params![answer_id, json],
+            )
+            .map_err(storage)?;
+        Ok(changed > 0)
+    }
+
+    fn prefer(&self, preference: &Preference) -> Result<(), LogError> {
+        let json = json(preference)?;
+        self.connection()
+            .execute(
+                "INSERT INTO preferences (collection, preference_json) VALUES (?1, ?2)",
+                params![preference.collection, json],
+            )
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn preferences(&self, collection: Option<&str>) -> Result<Vec<Preference>, LogError> {
+        let c = self.connection();
+        let mut statement = c
+            .prepare(
+                "SELECT preference_json FROM preferences
+                 WHERE ?1 IS NULL OR collection = ?1 ORDER BY seq",
+            )
+            .map_err(storage)?;
+        let rows: Vec<String> = statement
+            .query_map([collection], |r| r.get(0))
+            .map_err(storage)?
+            .collect::<Result<_, _>>()
+            .map_err(storage)?;
+        Ok(rows
+            .iter()
+            .map(|j| from_json(j))
+            .collect::<Result<_, _>>()?)
+    }
+
     fn list(
         &self,
         filter: &AnswerFilter,
@@ -232,6 +297,7 @@ impl SqliteLog {
             created_at: parse_time(created_at)?,
             answer: from_json(json)?,
             feedback: self.feedback_of(c, answer_id)?,
+            review: self.review_of(c, answer_id)?,
         })
     }
 }
@@ -259,11 +325,28 @@ fn where_clauses(filter: &AnswerFilter) -> (Vec<String>, Vec<rusqlite::types::Va
     if let Some(t) = filter.until {
         add("created_at < ?", Value::Text(time_text(t)));
     }
+    if let Some(e) = &filter.experiment {
+        // Read from the stored answer: no column, so logs written before experiments work.
+        add(
+            "json_extract(answer_json, '$.experiment.name') = ?",
+            Value::Text(e.clone()),
+        );
+    }
     if let Some(r) = filter.rating {
         add(
             "EXISTS (SELECT 1 FROM feedback f WHERE f.answer_id = answers.answer_id AND f.rating = ?)",
             Value::Text(r.as_str().into()),
         );
+    }
+    if let Some(wanted) = filter.needs_review {
+        let queue = "((hallucinated = 1 OR EXISTS (SELECT 1 FROM feedback f
+             WHERE f.answer_id = answers.answer_id AND f.rating = 'down'))
+             AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.answer_id = answers.answer_id))";
+        clauses.push(if wanted {
+            queue.to_owned()
+        } else {
+            format!("NOT {queue}")
+        });
     }
     (clauses, values)
 }

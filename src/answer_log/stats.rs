@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{LoggedAnswer, Rating};
+use super::{LoggedAnswer, Preference, Preferred, Rating};
 use crate::llm::Usage;
+use crate::proportions::{wilson, Count};
 use crate::rag::answer::Latency;
 
 /// Prices of the configured model, per 1000 tokens, for the cost estimate.
@@ -32,6 +33,101 @@ pub struct Stats {
     pub tokens: Tokens,
     pub cost: Cost,
     pub answers_per_day: BTreeMap<String, usize>,
+    /// The rates of each day (UTC) with answers, oldest first.
+    pub daily: Vec<Day>,
+}
+
+/// One day (UTC) of answers.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Day {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    #[serde(flatten)]
+    pub rates: Rates,
+}
+
+/// Counts and rates of a group of answers (a day, an experiment arm), each rate with its 95%
+/// Wilson interval. Hallucination is counted among answers that did not abstain.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Rates {
+    pub answers: usize,
+    pub ratings: usize,
+    pub up: usize,
+    pub down: usize,
+    pub thumbs_up_rate: Option<f64>,
+    pub thumbs_up_interval_95: Option<[f64; 2]>,
+    pub hallucinated: usize,
+    pub hallucination_rate: Option<f64>,
+    pub hallucination_interval_95: Option<[f64; 2]>,
+    pub abstained: usize,
+    pub abstention_rate: Option<f64>,
+    pub abstention_interval_95: Option<[f64; 2]>,
+    /// Total latency, nearest rank.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub cost_per_answer: Option<f64>,
+}
+
+impl Rates {
+    pub fn of(answers: &[&LoggedAnswer], pricing: &Pricing) -> Self {
+        let n = answers.len();
+        let abstained = answers.iter().filter(|a| a.answer.abstained).count();
+        let hallucinated = answers
+            .iter()
+            .filter(|a| !a.answer.abstained && a.answer.grounding.hallucinated)
+            .count();
+        let (mut up, mut down) = (0, 0);
+        for f in answers.iter().flat_map(|a| &a.feedback) {
+            match f.rating {
+                Rating::Up => up += 1,
+                Rating::Down => down += 1,
+            }
+        }
+        let mut totals: Vec<f64> = answers.iter().map(|a| a.answer.latency_ms.total).collect();
+        let latency = percentiles(&mut totals);
+        let cost: f64 = answers.iter().map(|a| answer_cost(a, pricing)).sum();
+        let thumbs = Count::new(up, up + down);
+        let hallucination = Count::new(hallucinated, n - abstained);
+        let abstention = Count::new(abstained, n);
+        Self {
+            answers: n,
+            ratings: up + down,
+            up,
+            down,
+            thumbs_up_rate: thumbs.rate(),
+            thumbs_up_interval_95: wilson(thumbs),
+            hallucinated,
+            hallucination_rate: hallucination.rate(),
+            hallucination_interval_95: wilson(hallucination),
+            abstained,
+            abstention_rate: abstention.rate(),
+            abstention_interval_95: wilson(abstention),
+            latency_p50_ms: latency.as_ref().map(|p| p.p50),
+            latency_p95_ms: latency.as_ref().map(|p| p.p95),
+            cost_per_answer: (n > 0).then(|| cost / n as f64),
+        }
+    }
+
+    /// Thumbs-up among ratings.
+    pub fn thumbs(&self) -> Count {
+        Count::new(self.up, self.ratings)
+    }
+
+    /// Hallucinated among answers that did not abstain.
+    pub fn hallucination(&self) -> Count {
+        Count::new(self.hallucinated, self.answers - self.abstained)
+    }
+
+    pub fn abstention(&self) -> Count {
+        Count::new(self.abstained, self.answers)
+    }
+}
+
+fn answer_cost(a: &LoggedAnswer, pricing: &Pricing) -> f64 {
+    pricing.cost(
+        a.answer.usage.prompt_tokens,
+        a.answer.usage.completion_tokens,
+    )
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -74,18 +170,9 @@ impl Pricing {
 }
 
 pub fn compute(answers: &[LoggedAnswer], pricing: &Pricing) -> Stats {
-    let n = answers.len();
-    let abstained = answers.iter().filter(|a| a.answer.abstained).count();
-    let hallucinated = answers
-        .iter()
-        .filter(|a| !a.answer.abstained && a.answer.grounding.hallucinated)
-        .count();
-    let ratings: Vec<Rating> = answers
-        .iter()
-        .flat_map(|a| a.feedback.iter().map(|f| f.rating))
-        .collect();
-    let up = ratings.iter().filter(|r| **r == Rating::Up).count();
-    let down = ratings.len() - up;
+    let all: Vec<&LoggedAnswer> = answers.iter().collect();
+    let rates = Rates::of(&all, pricing);
+    let n = rates.answers;
 
     let mut latency = BTreeMap::new();
     for (i, stage) in Latency::STAGES.iter().enumerate() {
@@ -104,32 +191,25 @@ pub fn compute(answers: &[LoggedAnswer], pricing: &Pricing) -> Stats {
             .sum()
     };
     let (prompt, completion) = (tokens(|u| u.prompt_tokens), tokens(|u| u.completion_tokens));
-    let total_cost: f64 = answers
-        .iter()
-        .map(|a| {
-            pricing.cost(
-                a.answer.usage.prompt_tokens,
-                a.answer.usage.completion_tokens,
-            )
-        })
-        .sum();
-    let mut per_day = BTreeMap::new();
+    let total_cost: f64 = answers.iter().map(|a| answer_cost(a, pricing)).sum();
+    let mut by_day: BTreeMap<String, Vec<&LoggedAnswer>> = BTreeMap::new();
     for a in answers {
-        *per_day
+        by_day
             .entry(a.created_at.format("%Y-%m-%d").to_string())
-            .or_insert(0) += 1;
+            .or_default()
+            .push(a);
     }
     Stats {
         answers: n,
-        abstained,
-        abstention_rate: ratio(abstained, n),
-        hallucinated,
-        hallucination_rate: ratio(hallucinated, n - abstained),
+        abstained: rates.abstained,
+        abstention_rate: rates.abstention_rate,
+        hallucinated: rates.hallucinated,
+        hallucination_rate: rates.hallucination_rate,
         feedback: FeedbackStats {
-            up,
-            down,
-            thumbs_up_rate: ratio(up, up + down),
-            thumbs_up_interval_95: wilson(up, up + down),
+            up: rates.up,
+            down: rates.down,
+            thumbs_up_rate: rates.thumbs_up_rate,
+            thumbs_up_interval_95: rates.thumbs_up_interval_95,
         },
         latency_ms: latency,
         tokens: Tokens {
@@ -139,10 +219,66 @@ pub fn compute(answers: &[LoggedAnswer], pricing: &Pricing) -> Stats {
         },
         cost: Cost {
             total: total_cost,
-            per_answer: (n > 0).then(|| total_cost / n as f64),
+            per_answer: rates.cost_per_answer,
             currency: pricing.currency.clone(),
         },
-        answers_per_day: per_day,
+        answers_per_day: by_day.iter().map(|(d, a)| (d.clone(), a.len())).collect(),
+        daily: by_day
+            .into_iter()
+            .map(|(day, group)| Day {
+                day,
+                rates: Rates::of(&group, pricing),
+            })
+            .collect(),
+    }
+}
+
+/// Pairwise preferences per pair of variants (`a` before `b` alphabetically).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Tally {
+    pub pairs: Vec<PairTally>,
+    /// Preferences recorded, blind or not.
+    pub total: usize,
+    pub blind: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PairTally {
+    pub a: String,
+    pub b: String,
+    pub a_wins: usize,
+    pub b_wins: usize,
+    pub ties: usize,
+    pub n: usize,
+}
+
+pub fn tally(preferences: &[Preference]) -> Tally {
+    let mut pairs: BTreeMap<(String, String), PairTally> = BTreeMap::new();
+    for p in preferences {
+        let (left, right) = (&p.left.variant, &p.right.variant);
+        let swapped = left > right;
+        let (a, b) = if swapped { (right, left) } else { (left, right) };
+        let t = pairs
+            .entry((a.clone(), b.clone()))
+            .or_insert_with(|| PairTally {
+                a: a.clone(),
+                b: b.clone(),
+                a_wins: 0,
+                b_wins: 0,
+                ties: 0,
+                n: 0,
+            });
+        t.n += 1;
+        match (p.preferred, swapped) {
+            (Preferred::Tie, _) => t.ties += 1,
+            (Preferred::Left, false) | (Preferred::Right, true) => t.a_wins += 1,
+            (Preferred::Left, true) | (Preferred::Right, false) => t.b_wins += 1,
+        }
+    }
+    Tally {
+        pairs: pairs.into_values().collect(),
+        total: preferences.len(),
+        blind: preferences.iter().filter(|p| p.blind).count(),
     }
 }
 
@@ -151,7 +287,7 @@ fn ratio(part: usize, whole: usize) -> Option<f64> {
 }
 
 /// Nearest-rank percentiles: the smallest value with at least p% of values at or below it.
-fn percentiles(values: &mut [f64]) -> Option<Percentiles> {
+pub fn percentiles(values: &mut [f64]) -> Option<Percentiles> {
     if values.is_empty() {
         return None;
     }
@@ -167,23 +303,6 @@ fn percentiles(values: &mut [f64]) -> Option<Percentiles> {
     })
 }
 
-/// The Wilson score interval (z = 1.96) for `successes` out of `n`: unlike the normal
-/// approximation it stays inside [0, 1] and behaves with few ratings.
-fn wilson(successes: usize, n: usize) -> Option<[f64; 2]> {
-    if n == 0 {
-        return None;
-    }
-    const Z: f64 = 1.959_963_984_540_054;
-    let (n, p) = (n as f64, successes as f64 / n as f64);
-    let centre = p + Z * Z / (2.0 * n);
-    let spread = Z * (p * (1.0 - p) / n + Z * Z / (4.0 * n * n)).sqrt();
-    let denominator = 1.0 + Z * Z / n;
-    Some([
-        (centre - spread) / denominator,
-        (centre + spread) / denominator,
-    ])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,15 +314,5 @@ mod tests {
         assert_eq!((p.p50, p.p95, p.p99), (50.0, 95.0, 99.0));
         let p = percentiles(&mut [7.0]).unwrap();
         assert_eq!((p.p50, p.p99), (7.0, 7.0));
-    }
-
-    #[test]
-    fn wilson_interval_matches_the_textbook_value() {
-        // 8 of 10: Wilson 95% interval is [0.4902, 0.9433] (Newcombe 1998, method 3).
-        let [lo, hi] = wilson(8, 10).unwrap();
-        assert!(
-            (lo - 0.4902).abs() < 1e-4 && (hi - 0.9433).abs() < 1e-4,
-            "{lo} {hi}"
-        );
     }
 }

@@ -10,8 +10,10 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::{AppError, Cairn};
-use crate::answer_log::stats::{self, Stats};
-use crate::answer_log::{AnswerFilter, Feedback, LoggedAnswer, Page, Rated, Rating, Reason};
+use crate::answer_log::stats::{self, Stats, Tally};
+use crate::answer_log::{
+    AnswerFilter, Feedback, LoggedAnswer, Page, Preference, Rated, Rating, Reason, Review,
+};
 use crate::ground::{Check, GroundError, Grounding, Method};
 use crate::insights::{self, Insights};
 use crate::monitor;
@@ -65,6 +67,7 @@ impl Cairn {
     /// Answers a question, logs the answer (on disk before this returns) and counts it. A
     /// question refused before answering (unknown variant or collection) is not counted.
     pub async fn ask(&self, collection: &CollectionName, q: Question) -> Result<Answer, AppError> {
+        let q = self.assigned(collection.as_str(), q);
         let question = q.text.clone();
         let prepared = self.answerer.prepare(collection, q).await?;
         let answer = match self.answerer.answer(prepared).await {
@@ -103,6 +106,7 @@ impl Cairn {
         collection: &CollectionName,
         q: Question,
     ) -> Result<mpsc::Receiver<AskEvent>, AppError> {
+        let q = self.assigned(collection.as_str(), q);
         let question = q.text.clone();
         let prepared = self.answerer.prepare(collection, q).await?;
         let mut events = self.answerer.stream(prepared);
@@ -156,6 +160,44 @@ impl Cairn {
         };
         monitor::feedback(feedback.rating);
         Ok(replaced)
+    }
+
+    /// Records a reviewer's verdict on an answer (replacing an earlier review).
+    pub async fn review(&self, answer_id: &str, review: Review) -> Result<Review, AppError> {
+        let (id, stored) = (answer_id.to_owned(), review.clone());
+        if !self.logged(move |log| log.review(&id, &stored)).await? {
+            return Err(AppError::AnswerNotFound(answer_id.to_owned()));
+        }
+        Ok(review)
+    }
+
+    /// Stores a person's choice between two logged answers to one question.
+    pub async fn prefer(&self, preference: Preference) -> Result<Preference, AppError> {
+        if preference.left.answer_id == preference.right.answer_id {
+            return Err(AppError::InvalidPreference(
+                "left and right are the same answer".into(),
+            ));
+        }
+        for side in [&preference.left, &preference.right] {
+            let logged = self.logged_answer(&side.answer_id).await?;
+            if logged.question != preference.question {
+                return Err(AppError::InvalidPreference(format!(
+                    "answer {:?} answers another question",
+                    side.answer_id
+                )));
+            }
+        }
+        let stored = preference.clone();
+        self.logged(move |log| log.prefer(&stored)).await?;
+        Ok(preference)
+    }
+
+    /// Wins, losses and ties of each pair of variants compared side by side.
+    pub async fn preferences(&self, collection: Option<String>) -> Result<Tally, AppError> {
+        let all = self
+            .logged(move |log| log.preferences(collection.as_deref()))
+            .await?;
+        Ok(stats::tally(&all))
     }
 
     pub async fn logged_answer(&self, answer_id: &str) -> Result<LoggedAnswer, AppError> {

@@ -9,7 +9,47 @@ use cairn_ingest::store::CollectionInfo;
 use super::{AppError, Cairn};
 use crate::retrieve::{Hit, SearchOptions};
 
+/// A stored passage in full, for showing a citation's source.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Passage {
+    pub chunk_id: String,
+    pub source: String,
+    pub title: String,
+    /// The headings above the passage, outermost first.
+    pub heading: Vec<String>,
+    pub text: String,
+}
+
 impl Cairn {
+    /// One passage of a collection by its chunk id (as in citations and search hits).
+    pub async fn passage(
+        &self,
+        collection: &CollectionName,
+        chunk_id: &str,
+    ) -> Result<Passage, AppError> {
+        let not_found = || AppError::ChunkNotFound {
+            collection: collection.to_string(),
+            chunk: chunk_id.to_owned(),
+        };
+        let id = uuid::Uuid::parse_str(chunk_id).map_err(|_| not_found())?;
+        self.collection(collection).await?;
+        let chunk = self
+            .store
+            .get(collection, &[id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(not_found)?;
+        let p = chunk.payload;
+        Ok(Passage {
+            chunk_id: chunk.id.to_string(),
+            source: p.source,
+            title: p.title,
+            heading: p.heading,
+            text: p.text,
+        })
+    }
+
     pub async fn collections(&self) -> Result<Vec<CollectionInfo>, AppError> {
         Ok(self.store.list_collections().await?)
     }

@@ -8,6 +8,7 @@ use cairn_ingest::store::StoreError;
 use crate::answer_log::LogError;
 use crate::blocking::Panicked;
 use crate::eval::dataset::DatasetError;
+use crate::experiments::ExperimentError;
 use crate::ground::GroundError;
 use crate::llm::LlmError;
 use crate::rag::answer::AnswerError;
@@ -49,6 +50,14 @@ pub enum AppError {
     Internal(String),
     #[error("invalid variants: {0}")]
     InvalidVariants(String),
+    #[error(transparent)]
+    Experiment(#[from] ExperimentError),
+    #[error("experiment {0:?} does not exist")]
+    ExperimentNotFound(String),
+    #[error("passage {chunk:?} is not in collection {collection:?}")]
+    ChunkNotFound { collection: String, chunk: String },
+    #[error("{0}")]
+    InvalidPreference(String),
 }
 
 impl AppError {
@@ -62,6 +71,10 @@ impl AppError {
             | AppError::DatasetNotFound(_)
             | AppError::EvalNotFound(_)
             | AppError::InvalidVariants(_)
+            | AppError::Experiment(_)
+            | AppError::ExperimentNotFound(_)
+            | AppError::ChunkNotFound { .. }
+            | AppError::InvalidPreference(_)
             | AppError::NoLlm
             | AppError::Dataset(_)
             | AppError::Answer(AnswerError::UnknownVariant { .. })

@@ -221,6 +221,8 @@ impl Cairn {
             top_k: None,
             filter: SourceFilter::default(),
             variant: Some(variant.to_owned()),
+            client: None,
+            experiment: None,
         };
         match self.answer_traced(collection, question).await {
             Ok(traced) => self.score(variant, item, traced).await,

@@ -1,5 +1,5 @@
-//! The application core: every use case (ask, ask streaming, rate, read the answer log, stats,
-//! insights, check grounding, datasets, evaluate) is one method of [`Cairn`]. It is the one
+//! The application core: every use case (ask, ask streaming, rate, review, prefer, read the
+//! answer log, stats, insights, check grounding, datasets, evaluate, experiments) is one method of [`Cairn`]. It is the one
 //! place that answers, logs and counts; the HTTP handlers, the CLI and evaluation runs call it
 //! and only convert its errors.
 
@@ -8,21 +8,25 @@ mod collections;
 mod datasets;
 mod error;
 mod evals;
+mod experiments;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use cairn_ingest::embed::{Bm25, Embedder};
 use cairn_ingest::pipeline::Ingestor;
 use cairn_ingest::store::VectorStore;
 
 pub use answers::{AskEvent, ExportRow, GroundingRequest, Traced};
+pub use collections::Passage;
 pub use error::AppError;
 pub use evals::{EvalDataset, EvalRequest};
+pub use experiments::ExperimentReport;
 
 use crate::answer_log::stats::Pricing;
 use crate::answer_log::{AnswerLog, LogError};
 use crate::config::Settings;
 use crate::eval::store::EvalStore;
+use crate::experiments::Registry;
 use crate::rag::answer::{Answerer, DEFAULT_VARIANT};
 use crate::retrieve::Retriever;
 use crate::services;
@@ -35,7 +39,16 @@ pub struct Cairn {
     ingestor: Ingestor,
     log: Arc<dyn AnswerLog>,
     evals: Arc<EvalStore>,
+    /// Read on every question, written only when an experiment is put.
+    experiments: RwLock<Registry>,
     pricing: Pricing,
+}
+
+fn variant_names(answerer: &Answerer) -> Vec<String> {
+    let configured = answerer.variants.keys().filter(|k| *k != DEFAULT_VARIANT);
+    std::iter::once(DEFAULT_VARIANT.to_owned())
+        .chain(configured.cloned())
+        .collect()
 }
 
 impl Cairn {
@@ -54,13 +67,20 @@ impl Cairn {
             store: store.clone(),
             chunker: services::chunker(settings)?,
         };
+        let evals = Arc::new(EvalStore::open(&settings.data_dir)?);
+        let experiments = experiments::registry(
+            &settings.experiments,
+            evals.experiments()?,
+            &variant_names(&answerer),
+        )?;
         Ok(Arc::new(Self {
             store,
             retriever,
             answerer,
             ingestor,
             log: services::answer_log(settings)?,
-            evals: Arc::new(EvalStore::open(&settings.data_dir)?),
+            evals,
+            experiments: RwLock::new(experiments),
             pricing: settings.pricing.clone(),
         }))
     }
@@ -81,14 +101,7 @@ impl Cairn {
 
     /// `default` and every configured variant, the values a question's `variant` may take.
     pub fn variant_names(&self) -> Vec<String> {
-        let configured = self
-            .answerer
-            .variants
-            .keys()
-            .filter(|k| *k != DEFAULT_VARIANT);
-        std::iter::once(DEFAULT_VARIANT.to_owned())
-            .chain(configured.cloned())
-            .collect()
+        variant_names(&self.answerer)
     }
 
     /// Whether a language model is configured.

@@ -58,6 +58,32 @@ fn interval(mut stats: Vec<f64>) -> Option<[f64; 2]> {
     Some([nearest_rank(&stats, 2.5)?, nearest_rank(&stats, 97.5)?])
 }
 
+/// A 95% bootstrap interval of `stat(b) − stat(a)` for two independent samples (each
+/// resampled on its own), e.g. the difference of two arms' p95 latencies.
+pub fn two_sample_bootstrap(
+    a: &[f64],
+    b: &[f64],
+    stat: impl Fn(&[f64]) -> Option<f64>,
+    seed: u64,
+) -> Option<[f64; 2]> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let mut rng = Rng::new(seed);
+    let mut draw = |values: &[f64]| -> Vec<f64> {
+        (0..values.len())
+            .map(|_| values[rng.below(values.len())])
+            .collect()
+    };
+    let deltas: Vec<f64> = (0..RESAMPLES)
+        .filter_map(|_| {
+            let (ra, rb) = (draw(a), draw(b));
+            Some(stat(&rb)? - stat(&ra)?)
+        })
+        .collect();
+    interval(deltas)
+}
+
 /// Draws RESAMPLES sets of `n` item indices with replacement and collects `stat_of` on each.
 /// Undefined statistics (e.g. a ratio with a zero denominator) carry no information: dropped.
 fn resample(n: usize, seed: u64, mut stat_of: impl FnMut(&[usize]) -> Option<f64>) -> Vec<f64> {

@@ -1,4 +1,4 @@
-//! Datasets and evaluation runs in SQLite (`evals.sqlite3`, beside the answer log): every
+//! Datasets, evaluation runs and the experiments created over the API, in SQLite (`evals.sqlite3`, beside the answer log): every
 //! dataset version and every run, with what is needed to reproduce it.
 
 use std::path::Path;
@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::dataset::{self, Dataset, DatasetError, Item};
 use super::result::EvalResult;
 use crate::answer_log::LogError;
+use crate::experiments::Experiment;
 use crate::db::{from_json, from_text, json, parse_time, storage, time_text, Db};
 
 const SCHEMA: &str = "
@@ -30,6 +31,10 @@ CREATE TABLE IF NOT EXISTS eval_runs (
     collection  TEXT NOT NULL,
     error       TEXT,
     result_json TEXT
+);
+CREATE TABLE IF NOT EXISTS experiments (
+    name            TEXT PRIMARY KEY,
+    experiment_json TEXT NOT NULL
 );";
 
 /// A dataset's name, newest version and size, for listings.
@@ -94,6 +99,35 @@ impl EvalStore {
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
         self.db.lock()
+    }
+
+    /// Creates or replaces an experiment defined over the API.
+    pub fn save_experiment(&self, experiment: &Experiment) -> Result<(), LogError> {
+        self.connection()
+            .execute(
+                "INSERT INTO experiments (name, experiment_json) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET experiment_json = excluded.experiment_json",
+                params![experiment.name, json(experiment)?],
+            )
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    /// Every experiment defined over the API.
+    pub fn experiments(&self) -> Result<Vec<Experiment>, LogError> {
+        let c = self.connection();
+        let mut statement = c
+            .prepare("SELECT experiment_json FROM experiments ORDER BY name")
+            .map_err(storage)?;
+        let rows: Vec<String> = statement
+            .query_map([], |r| r.get(0))
+            .map_err(storage)?
+            .collect::<Result<_, _>>()
+            .map_err(storage)?;
+        Ok(rows
+            .iter()
+            .map(|j| from_json(j))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Stores `items` as the newest version of `name` (the same items keep their version).

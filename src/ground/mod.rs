@@ -164,6 +164,10 @@ pub struct SentenceGrounding {
     pub span: Option<[usize; 2]>,
     /// Numbers, names and words of the sentence found nowhere in the context.
     pub missing: Vec<String>,
+    /// Character offsets `[start, end)` of the sentence in the answer, with the `[n]` markers
+    /// that follow it (absent from answers logged before it existed).
+    #[serde(default)]
+    pub answer_span: Option<[usize; 2]>,
     /// The LLM judge's verdict, when it gave a readable one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub judged: Option<bool>,
@@ -244,6 +248,7 @@ struct Support<'a> {
 /// A sentence of the answer and what the context lacks of it.
 struct Claim {
     text: String,
+    answer_span: Option<[usize; 2]>,
     missing: Vec<String>,
     penalty: f32,
     candidates: Vec<usize>,
@@ -311,10 +316,16 @@ impl Grounder {
             .flat_map(|s| s.words.iter().map(String::as_str))
             .collect();
         let sequences: Vec<Vec<String>> = context.iter().map(|p| terms::sequence(p)).collect();
-        let claims: Vec<Claim> = sentences::split(&markers::strip(answer))
+        let (stripped, map) = markers::strip_mapped(answer);
+        let claims: Vec<Claim> = sentences::spans(&stripped)
             .into_iter()
-            .filter(|s| s.chars().any(char::is_alphanumeric))
-            .map(|s| self.claim(s, &supports, &vocabulary, &sequences))
+            .filter(|&(s, e)| stripped[s..e].chars().any(char::is_alphanumeric))
+            .map(|(s, e)| {
+                let mut claim =
+                    self.claim(stripped[s..e].to_owned(), &supports, &vocabulary, &sequences);
+                claim.answer_span = markers::original_span(answer, &map, s, e);
+                claim
+            })
             .collect();
         let auto = profile == Profile::Auto;
         let profile = if auto { shape_profile(answer) } else { profile };
@@ -364,6 +375,7 @@ impl Grounder {
                     source_chunk: best.map(|(i, _)| supports[i].passage + 1),
                     span: best.map(|(i, _)| supports[i].span),
                     missing: claim.missing,
+                    answer_span: claim.answer_span,
                     judged: None,
                 }
             })
@@ -419,6 +431,7 @@ impl Grounder {
             .collect();
         Claim {
             text,
+            answer_span: None,
             missing,
             penalty,
             candidates,

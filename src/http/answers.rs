@@ -1,22 +1,24 @@
-//! The answer log over HTTP: feedback, answers by id and by page, the export of rated answers,
-//! statistics and insights.
+//! The answer log over HTTP: feedback, reviews, pairwise preferences, answers by id and by page,
+//! the export of rated answers, statistics and insights.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{Code, ErrorBody};
-use super::json::{Json, Path, Query};
+use super::json::{Client, Json, Path, Query};
 use super::{ApiError, AppState};
-use crate::answer_log::stats::Stats;
-use crate::answer_log::{AnswerFilter, Feedback, LoggedAnswer, Page, Rating, Reason};
+use crate::answer_log::stats::{Stats, Tally};
+use crate::answer_log::{
+    AnswerFilter, Feedback, LoggedAnswer, Page, Preference, Preferred, Rating, Reason, Review,
+    Side, Verdict,
+};
 use crate::insights::Insights;
 
 pub const MAX_COMMENT_CHARS: usize = 2000;
+pub const MAX_CORRECTED_CHARS: usize = 20_000;
 pub const MAX_PAGE: usize = 200;
 
 /// A rating: only `rating` is required.
@@ -50,29 +52,13 @@ pub struct FeedbackResponse {
 pub async fn feedback(
     State(app): State<AppState>,
     Path(id): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Client(client): Client,
     Json(request): Json<FeedbackRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let comment = request.comment.map(|c| c.trim().to_owned());
-    if let Some(c) = &comment {
-        let chars = c.chars().count();
-        if chars > MAX_COMMENT_CHARS {
-            return Err(ApiError::new(Code::CommentTooLong).message(format!(
-                "comment has {chars} characters; the limit is {MAX_COMMENT_CHARS}"
-            )));
-        }
-    }
-    let client = headers
-        .get("x-client-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| peer.ip().to_string(), |v| v.chars().take(200).collect());
     let feedback = Feedback {
         rating: request.rating,
         reason: request.reason,
-        comment: comment.filter(|c| !c.is_empty()),
+        comment: bounded("comment", request.comment, MAX_COMMENT_CHARS)?,
         client,
         created_at: Utc::now(),
     };
@@ -83,6 +69,138 @@ pub async fn feedback(
         feedback,
     };
     Ok((StatusCode::CREATED, axum::Json(body)))
+}
+
+/// An optional text field, trimmed (blank is absent), refused past `max` characters.
+fn bounded(field: &str, text: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+    let code = if field == "comment" {
+        Code::CommentTooLong
+    } else {
+        Code::TextTooLong
+    };
+    let Some(text) = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(ApiError::new(code)
+            .message(format!("{field} has {chars} characters; the limit is {max}")));
+    }
+    Ok(Some(text))
+}
+
+/// A reviewer's verdict on an answer of the review queue.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub verdict: Verdict,
+    /// What the answer should have said (add it to a dataset with POST /v1/datasets/{name}/items).
+    #[serde(default)]
+    #[schema(max_length = 20000)]
+    pub corrected_answer: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReviewResponse {
+    pub answer_id: String,
+    pub review: Review,
+}
+
+/// Reviews an answer (replacing an earlier review): it leaves the review queue
+/// (`GET /v1/answers?needs_review=true`). A 201 means it is on disk.
+#[utoipa::path(post, operation_id = "review_answer", path = "/v1/answers/{id}/review", tag = "feedback",
+    params(("id" = String, Path, description = "answer_id"),
+           ("X-Client-Id" = Option<String>, Header, description = "who is reviewing")),
+    request_body = ReviewRequest,
+    responses((status = 201, body = ReviewResponse), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn review(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Client(reviewer): Client,
+    Json(request): Json<ReviewRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let review = Review {
+        verdict: request.verdict,
+        corrected_answer: bounded(
+            "corrected_answer",
+            request.corrected_answer,
+            MAX_CORRECTED_CHARS,
+        )?,
+        note: bounded("note", request.note, MAX_COMMENT_CHARS)?,
+        reviewer,
+        created_at: Utc::now(),
+    };
+    let review = app.review(&id, review).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ReviewResponse {
+            answer_id: id,
+            review,
+        }),
+    ))
+}
+
+/// A blind (or open) choice between two answers to one question.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferenceRequest {
+    pub collection: String,
+    pub question: String,
+    pub left: Side,
+    pub right: Side,
+    pub preferred: Preferred,
+    /// Whether the person could not see which variant gave which answer.
+    #[serde(default)]
+    pub blind: bool,
+}
+
+/// Records which of two answers a person preferred (compare mode). Both must be logged
+/// answers to `question`. A 201 means it is on disk.
+#[utoipa::path(post, operation_id = "record_preference", path = "/v1/preferences", tag = "feedback",
+    params(("X-Client-Id" = Option<String>, Header, description = "who is choosing")),
+    request_body = PreferenceRequest,
+    responses((status = 201, body = Preference), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn prefer(
+    State(app): State<AppState>,
+    Client(client): Client,
+    Json(request): Json<PreferenceRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let name = super::validate::collection(&request.collection)?;
+    let preference = Preference {
+        collection: name.to_string(),
+        question: request.question,
+        left: request.left,
+        right: request.right,
+        preferred: request.preferred,
+        blind: request.blind,
+        client,
+        created_at: Utc::now(),
+    };
+    Ok((StatusCode::CREATED, axum::Json(app.prefer(preference).await?)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PreferenceParams {
+    /// Only this collection's preferences.
+    pub collection: Option<String>,
+}
+
+/// Wins, losses and ties per pair of variants compared side by side.
+#[utoipa::path(get, operation_id = "preferences", path = "/v1/preferences", tag = "feedback",
+    params(PreferenceParams),
+    responses((status = 200, body = Tally), (status = 400, body = ErrorBody)))]
+pub async fn preferences(
+    State(app): State<AppState>,
+    Query(params): Query<PreferenceParams>,
+) -> Result<axum::Json<Tally>, ApiError> {
+    Ok(axum::Json(app.preferences(params.collection).await?))
 }
 
 /// One logged answer with its feedback.
@@ -110,6 +228,10 @@ pub struct ListParams {
     pub since: Option<DateTime<Utc>>,
     /// RFC 3339, exclusive.
     pub until: Option<DateTime<Utc>>,
+    /// Answers assigned an arm of this experiment.
+    pub experiment: Option<String>,
+    /// True: the review queue (rated down or hallucinated, not reviewed yet).
+    pub needs_review: Option<bool>,
     /// Page size (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
@@ -139,6 +261,8 @@ pub async fn list(
         hallucinated: params.hallucinated,
         since: params.since,
         until: params.until,
+        experiment: params.experiment,
+        needs_review: params.needs_review,
     };
     Ok(axum::Json(app.answers(filter, limit, params.cursor).await?))
 }

@@ -1,4 +1,5 @@
-//! `/v1/collections` and `/v1/collections/{name}`: list, inspect, create and delete.
+//! `/v1/collections` and `/v1/collections/{name}`: list, inspect, create and delete; and one
+//! stored passage in full.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,6 +10,7 @@ use serde::Serialize;
 use super::error::ErrorBody;
 use super::json::Path;
 use super::{validate, ApiError, AppState};
+use crate::app::Passage;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CollectionList {
@@ -62,4 +64,16 @@ pub async fn delete(
     let name = validate::collection(&name)?;
     app.delete_collection(&name).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One stored passage in full (a citation's source), by the `chunk_id` of a citation or hit.
+#[utoipa::path(get, operation_id = "get_passage", path = "/v1/collections/{name}/chunks/{chunk_id}", tag = "collections",
+    params(validate::NamePath, ("chunk_id" = String, Path, description = "chunk_id of a citation or search hit")),
+    responses((status = 200, body = Passage), (status = 404, body = ErrorBody)))]
+pub async fn passage(
+    State(app): State<AppState>,
+    Path((name, chunk_id)): Path<(String, String)>,
+) -> Result<Json<Passage>, ApiError> {
+    let name = validate::collection(&name)?;
+    Ok(Json(app.passage(&name, &chunk_id).await?))
 }

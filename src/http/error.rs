@@ -9,6 +9,7 @@ use cairn_ingest::store::StoreError;
 use serde::Serialize;
 
 use crate::app::AppError;
+use crate::experiments::ExperimentError;
 use crate::llm::LlmError;
 use crate::rag::answer::AnswerError;
 use crate::rag::citations::Citation;
@@ -69,6 +70,7 @@ error_codes! {
     ContextTooLong: "context_too_long", BAD_REQUEST, "context is too long", "send only the passages the answer was written from (at most 100 passages, 200000 characters)";
     NoLlmConfigured: "no_llm_configured", BAD_REQUEST, "the llm_judge method needs a language model, and none is configured", "set llm.base_url (CAIRN_LLM__BASE_URL), or use \"method\": \"lexical\"";
     CommentTooLong: "comment_too_long", BAD_REQUEST, "comment is too long", "shorten the comment (at most 2000 characters)";
+    TextTooLong: "text_too_long", BAD_REQUEST, "a text field is too long", "shorten the field named in the message (a note: at most 2000 characters; a corrected answer: at most 20000)";
     LimitOutOfRange: "limit_out_of_range", BAD_REQUEST, "limit is out of range", "omit limit for pages of 50 (at most 200)";
     AnswerNotFound: "answer_not_found", NOT_FOUND, "the answer is not in the answer log", "use the answer_id of a /query response, or list answers with GET /v1/answers";
     NoFiles: "no_files", BAD_REQUEST, "the upload holds no files", "send multipart/form-data with one or more file parts, e.g. curl -F file=@faq.md";
@@ -78,6 +80,12 @@ error_codes! {
     InvalidDatasetName: "invalid_dataset_name", BAD_REQUEST, "invalid dataset name", "use 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'";
     DatasetNotFound: "dataset_not_found", NOT_FOUND, "the dataset does not exist", "list datasets with GET /v1/datasets, or import one with POST /v1/datasets/{name}";
     EvalNotFound: "eval_not_found", NOT_FOUND, "the evaluation run does not exist", "list runs with GET /v1/evals";
+    InvalidExperiment: "invalid_experiment", BAD_REQUEST, "the experiment is not valid", "give 2 to 10 arms, each a configured variant (GET /v1/variants) with a weight of 1 to 10000";
+    ExperimentConflict: "experiment_conflict", CONFLICT, "another running experiment splits the same collection", "stop the other experiment (\"state\": \"stopped\") or give this one another collection";
+    ExperimentReadOnly: "experiment_read_only", CONFLICT, "the experiment is defined in the configuration file", "change it in cairn.toml ([experiments.NAME]) and restart, or create an experiment with another name";
+    ExperimentNotFound: "experiment_not_found", NOT_FOUND, "the experiment does not exist", "list experiments with GET /v1/experiments, or create one with PUT /v1/experiments/{name}";
+    ChunkNotFound: "chunk_not_found", NOT_FOUND, "the passage is not in the collection", "use a chunk_id of a citation or a /search hit of this collection";
+    InvalidPreference: "invalid_preference", BAD_REQUEST, "the preference is not valid", "give two different logged answers to the same question, as \"left\" and \"right\"";
     LlmTimeout: "llm_timeout", GATEWAY_TIMEOUT, "the language model did not answer in time", "the retrieved passages are in \"citations\"; retry later";
     LlmUnavailable: "llm_unavailable", BAD_GATEWAY, "the language model is unavailable", "the retrieved passages are in \"citations\"; retry later";
     LlmRejected: "llm_rejected", BAD_GATEWAY, "the language model rejected the request", "ask a shorter question or lower top_k; the server log has the model's reason";
@@ -218,6 +226,19 @@ impl From<AppError> for ApiError {
             AppError::NoLlm => Self::new(Code::NoLlmConfigured),
             AppError::InvalidVariants(message) => Self::new(Code::InvalidVariants).message(message),
             AppError::Judge(error) => llm(&error, Vec::new()),
+            AppError::Experiment(e) => {
+                let code = match &e {
+                    ExperimentError::Invalid(..) => Code::InvalidExperiment,
+                    ExperimentError::Conflict { .. } => Code::ExperimentConflict,
+                    ExperimentError::ReadOnly(_) => Code::ExperimentReadOnly,
+                };
+                Self::new(code).message(e.to_string())
+            }
+            AppError::ExperimentNotFound(name) => Self::new(Code::ExperimentNotFound)
+                .message(format!("experiment {name:?} does not exist")),
+            AppError::ChunkNotFound { collection, chunk } => Self::new(Code::ChunkNotFound)
+                .message(format!("passage {chunk:?} is not in collection {collection:?}")),
+            AppError::InvalidPreference(m) => Self::new(Code::InvalidPreference).message(m),
         }
     }
 }

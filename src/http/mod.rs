@@ -7,6 +7,7 @@ mod datasets;
 mod documents;
 mod error;
 mod evals;
+mod experiments;
 mod grounding;
 mod health;
 mod json;
@@ -64,12 +65,15 @@ fn api() -> OpenApiRouter<AppState> {
             collections::create,
             collections::delete
         ))
+        .routes(routes!(collections::passage))
         .routes(routes!(search::search))
         .routes(routes!(query::query))
         .routes(routes!(grounding::check))
         .routes(routes!(answers::list))
         .routes(routes!(answers::get))
         .routes(routes!(answers::feedback))
+        .routes(routes!(answers::review))
+        .routes(routes!(answers::prefer, answers::preferences))
         .routes(routes!(answers::export))
         .routes(routes!(answers::stats))
         .routes(routes!(answers::insights))
@@ -78,6 +82,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(datasets::add_item))
         .routes(routes!(evals::start, evals::list))
         .routes(routes!(evals::get))
+        .routes(routes!(experiments::list))
+        .routes(routes!(experiments::get, experiments::put))
+        .routes(routes!(experiments::variants))
         .merge(large_bodies)
 }
 
@@ -99,6 +106,7 @@ pub fn router(app: Arc<Cairn>, cors_origins: &[String]) -> Router {
             }),
         )
         .route("/docs", get(openapi::page))
+        .merge(crate::ui::routes())
         .route_layer(axum::middleware::from_fn(crate::monitor::track_http))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

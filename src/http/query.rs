@@ -11,7 +11,7 @@ use futures::Stream;
 use serde::Deserialize;
 
 use super::error::{Code, ErrorBody};
-use super::json::{Json, Path};
+use super::json::{Client, Json, Path};
 use super::{validate, ApiError, AppState};
 use crate::app::AskEvent;
 use crate::rag::answer::{Answer, Question};
@@ -34,7 +34,8 @@ pub struct QueryRequest {
     pub filter: SourceFilter,
     #[serde(default)]
     pub stream: bool,
-    /// A configured `[variants.NAME]`, or `default`.
+    /// A configured `[variants.NAME]`, or `default`. When omitted, a running experiment on the
+    /// collection assigns one by the `X-Client-Id` header (or the caller's address).
     #[serde(default)]
     pub variant: Option<String>,
 }
@@ -43,7 +44,8 @@ pub struct QueryRequest {
 /// (`{"citations": [...]}`), `token` events (`{"text": "..."}`), then `done` (the Answer) or
 /// `error` (an ErrorBody).
 #[utoipa::path(post, operation_id = "query", path = "/v1/collections/{name}/query", tag = "answers",
-    params(validate::NamePath),
+    params(validate::NamePath,
+           ("X-Client-Id" = Option<String>, Header, description = "who is asking: keeps an experiment's arm")),
     request_body = QueryRequest,
     responses((status = 200, body = Answer, description = "the answer, or an event stream"),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -52,10 +54,12 @@ pub struct QueryRequest {
 pub async fn query(
     State(app): State<AppState>,
     Path(name): Path<String>,
+    Client(client): Client,
     Json(request): Json<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let name = validate::collection(&name)?;
-    let question = validate(&request)?;
+    let mut question = validate(&request)?;
+    question.client = Some(client);
     if request.stream {
         let events = app.ask_streaming(&name, question).await?;
         return Ok(Sse::new(sse_events(events))
@@ -77,6 +81,8 @@ fn validate(request: &QueryRequest) -> Result<Question, ApiError> {
         top_k: request.top_k,
         filter: request.filter.clone(),
         variant: request.variant.clone(),
+        client: None,
+        experiment: None,
     })
 }
 

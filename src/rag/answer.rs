@@ -15,6 +15,7 @@ use super::citations::{self, Citation};
 use super::extractive::{self, Extractive, Selection};
 use super::intent::{self, Intent};
 use super::prompt::{PromptTemplate, Prompts};
+use crate::experiments::Assignment;
 use crate::ground::{Check, GroundError, Grounder, Grounding};
 use crate::llm::{ChatModel, ChatRequest, LlmError, StreamEvent, Usage};
 use crate::retrieve::{Hit, Mode, RetrieveError, Retriever, SearchOptions};
@@ -129,6 +130,11 @@ pub struct Question {
     pub top_k: Option<usize>,
     pub filter: SourceFilter,
     pub variant: Option<String>,
+    /// Who asks (the `X-Client-Id` header or the caller's address): a running experiment
+    /// assigns its arm by this. `None` (the CLI, evaluation runs) is never assigned.
+    pub client: Option<String>,
+    /// The experiment arm this question was assigned (set by the application core).
+    pub experiment: Option<Assignment>,
 }
 
 /// Milliseconds spent in each stage.
@@ -203,6 +209,9 @@ pub struct Answer {
     pub embedder: String,
     pub(crate) config_hash: String,
     pub variant: Option<String>,
+    /// The experiment arm that chose `variant`, when an experiment did.
+    #[serde(default)]
+    pub experiment: Option<Assignment>,
     pub disclaimer: Option<String>,
     /// How well each sentence is supported by the retrieved passages (the hallucination check).
     pub grounding: Grounding,
@@ -261,6 +270,7 @@ pub struct Prepared {
     generator: GeneratorKind,
     prompt: PromptTemplate,
     variant: Option<String>,
+    experiment: Option<Assignment>,
     /// The variant's LLM model name, when it names one.
     model: Option<String>,
     latency: Latency,
@@ -370,6 +380,7 @@ impl Answerer {
             generator,
             prompt,
             variant: q.variant,
+            experiment: q.experiment,
             model: variant.model,
             latency: Latency {
                 embed: ms(retrieved.embed),
@@ -597,6 +608,7 @@ impl Answerer {
             embedder: self.retriever.embedder.model_id().to_owned(),
             config_hash: self.config_hash.clone(),
             variant: p.variant,
+            experiment: p.experiment,
             grounding,
         })
     }

@@ -44,15 +44,46 @@ pub fn cited(text: &str, passages: usize) -> Vec<usize> {
 
 /// `text` without its markers: their numbers are not claims. "costs $8 [1]." reads "costs $8.".
 pub fn strip(text: &str) -> String {
+    strip_mapped(text).0
+}
+
+/// [`strip`], with where each byte of the result came from: `map[i]` is the byte offset in
+/// `text` of byte `i` of the stripped text.
+pub fn strip_mapped(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(text.len());
     let mut last = 0;
+    let keep = |out: &mut String, map: &mut Vec<usize>, from: usize, to: usize| {
+        out.push_str(&text[from..to]);
+        map.extend(from..to);
+    };
     for (range, _) in find(text) {
-        out.push_str(&text[last..range.start]);
-        out.truncate(out.trim_end().len());
+        keep(&mut out, &mut map, last, range.start);
+        let kept = out.trim_end().len();
+        out.truncate(kept);
+        map.truncate(kept);
         last = range.end;
     }
-    out.push_str(&text[last..]);
-    out
+    keep(&mut out, &mut map, last, text.len());
+    (out, map)
+}
+
+/// The character range in `text` of the stripped text's bytes `start..end` (a sentence),
+/// extended over the markers that directly follow it: "Costs $8. [1]" is one sentence.
+pub fn original_span(text: &str, map: &[usize], start: usize, end: usize) -> Option<[usize; 2]> {
+    let first = *map.get(start)?;
+    let last = *map.get(end.checked_sub(1)?)?;
+    let mut until = last + text[last..].chars().next().map_or(1, char::len_utf8);
+    loop {
+        let rest = &text[until..];
+        let gap = rest.len() - rest.trim_start().len();
+        match find(&rest[gap..]).first() {
+            Some((range, _)) if range.start == 0 => until += gap + range.end,
+            _ => break,
+        }
+    }
+    let chars = |b: usize| text[..b].chars().count();
+    Some([chars(first), chars(until)])
 }
 
 #[cfg(test)]
@@ -64,6 +95,21 @@ mod tests {
         assert_eq!(cited("A [2]. B [1][2]. C [1, 3]. D [9] [x]", 3), [2, 1, 3]);
         assert!(cited("no markers", 3).is_empty());
         assert!(cited("unclosed [1", 3).is_empty());
+    }
+
+    #[test]
+    fn spans_map_back_to_the_text_with_its_markers() {
+        let text = "Ça coûte 8 € [1]. Gardé [2, 3] ici. Fin. [4]";
+        let (stripped, map) = strip_mapped(text);
+        assert_eq!(stripped, "Ça coûte 8 €. Gardé ici. Fin.");
+        let chars: Vec<char> = text.chars().collect();
+        let piece = |[a, b]: [usize; 2]| chars[a..b].iter().collect::<String>();
+        let sentences = crate::text::sentences::spans(&stripped);
+        let got: Vec<String> = sentences
+            .iter()
+            .map(|&(s, e)| piece(original_span(text, &map, s, e).unwrap_or_default()))
+            .collect();
+        assert_eq!(got, ["Ça coûte 8 € [1].", "Gardé [2, 3] ici.", "Fin. [4]"]);
     }
 
     #[test]

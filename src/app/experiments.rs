@@ -1,0 +1,118 @@
+//! Online experiments: define (config or API), list, assign arms to questions, and report.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{AppError, Cairn};
+use crate::answer_log::AnswerFilter;
+use crate::experiments::report::{self, Results};
+use crate::experiments::{assign, Assignment, Experiment, ExperimentSpec, Origin, Registry};
+use crate::rag::answer::Question;
+
+/// An experiment with its results so far.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ExperimentReport {
+    #[serde(flatten)]
+    pub experiment: Experiment,
+    pub results: Results,
+}
+
+/// The experiments of the configuration, checked against the variants, with those stored.
+pub(super) fn registry(
+    configured: &std::collections::BTreeMap<String, ExperimentSpec>,
+    stored: Vec<Experiment>,
+    variants: &[String],
+) -> Result<Registry, AppError> {
+    let mut registry = Registry::new(stored);
+    for (name, spec) in configured {
+        spec.check(name, variants)?;
+        registry.check_put(name, spec)?;
+        registry.put(Experiment {
+            name: name.clone(),
+            spec: spec.clone(),
+            source: Origin::Config,
+            updated_at: Utc::now(),
+        });
+    }
+    Ok(registry)
+}
+
+impl Cairn {
+    pub fn experiments(&self) -> Vec<Experiment> {
+        self.registry().list()
+    }
+
+    /// Creates or replaces an experiment defined over the API; true when it was created.
+    pub async fn put_experiment(
+        &self,
+        name: &str,
+        spec: ExperimentSpec,
+    ) -> Result<(Experiment, bool), AppError> {
+        spec.check(name, &self.variant_names())?;
+        let experiment = Experiment {
+            name: name.to_owned(),
+            spec,
+            source: Origin::Api,
+            updated_at: Utc::now(),
+        };
+        // Held across the write so that two concurrent puts cannot both pass the conflict
+        // check; the write is one small SQLite row.
+        let mut registry = self
+            .experiments
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        registry.check_put(name, &experiment.spec)?;
+        self.evals.save_experiment(&experiment)?;
+        let created = registry.get(name).is_none();
+        registry.put(experiment.clone());
+        Ok((experiment, created))
+    }
+
+    pub async fn experiment_report(&self, name: &str) -> Result<ExperimentReport, AppError> {
+        let experiment = self
+            .registry()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| AppError::ExperimentNotFound(name.to_owned()))?;
+        let filter = AnswerFilter {
+            experiment: Some(name.to_owned()),
+            ..AnswerFilter::default()
+        };
+        let answers = self.logged(move |log| log.all(&filter)).await?;
+        let spec = experiment.spec.clone();
+        let pricing = self.pricing.clone();
+        let results =
+            crate::blocking::run(move || report::results(&spec, &answers, &pricing)).await?;
+        Ok(ExperimentReport {
+            experiment,
+            results,
+        })
+    }
+
+    /// Gives a question without a variant the arm of the running experiment on `collection`
+    /// (by its client), so that the answer is made and logged with that arm.
+    pub(super) fn assigned(&self, collection: &str, mut q: Question) -> Question {
+        if q.variant.is_some() {
+            return q;
+        }
+        let Some(client) = q.client.as_deref() else {
+            return q;
+        };
+        let registry = self.registry();
+        if let Some(e) = registry.running_for(collection) {
+            let arm = assign(&e.name, &e.spec, client);
+            q.variant = Some(arm.variant.clone());
+            q.experiment = Some(Assignment {
+                name: e.name.clone(),
+                arm: arm.variant.clone(),
+            });
+        }
+        q
+    }
+
+    fn registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        self.experiments
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use cairn::experiments::{Arm, ExperimentSpec, State};
 use serde_json::{json, Value};
 use webdriver::Browser;
 
@@ -52,7 +53,30 @@ async fn text_of(browser: &Browser, testid: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_playground_uploads_answers_cites_and_takes_feedback() {
-    let app = common::spawn_app_with_faq(|_| {}).await;
+    // A running experiment on the collection: the browser's questions get an arm.
+    let app = common::spawn_app_with_faq(|s| {
+        s.variants.insert(
+            "two-passages".into(),
+            cairn::rag::answer::Variant {
+                top_k: Some(2),
+                ..Default::default()
+            },
+        );
+        s.experiments.insert(
+            "pilot".into(),
+            ExperimentSpec {
+                collection: Some("docs".into()),
+                state: State::Running,
+                arms: ["default", "two-passages"]
+                    .map(|variant| Arm {
+                        variant: variant.into(),
+                        weight: 1,
+                    })
+                    .to_vec(),
+            },
+        );
+    })
+    .await;
     let browser = Browser::start(DESKTOP.0, DESKTOP.1).await;
     let started = std::time::Instant::now();
     browser.goto(&format!("{}/", app.url)).await;
@@ -190,7 +214,19 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
     let headline = text_of(&browser, "dashboard").await;
     assert!(headline.contains("Thumbs-up") || headline.contains("thumbs-up"), "{headline}");
     browser.wait("insights").await;
-    browser.wait("experiments").await;
+    let verdict = browser
+        .until(
+            "the experiment's verdict is shown",
+            "const v = document.querySelector('[data-testid=experiments] [data-testid=experiment-verdict]'); \
+             return v ? v.innerText : ''",
+        )
+        .await;
+    assert!(
+        verdict.as_str().unwrap().contains("not enough data yet: n=0"),
+        "{verdict}"
+    );
+    let (_, logged) = app.get("/v1/answers?experiment=pilot").await;
+    assert_eq!(logged["answers"].as_array().unwrap().len(), 1, "the answer has its arm");
     look(&browser, "dashboard").await;
     browser.close().await;
 }
@@ -247,6 +283,9 @@ async fn a_streamed_answer_grows_and_its_unsupported_sentence_is_marked() {
     let app = common::spawn_app_on(docs.path(), |s| {
         s.llm.base_url = llm;
         s.llm.model = "scripted".into();
+        s.pricing.prompt_per_1k = 0.5;
+        s.pricing.completion_per_1k = 1.5;
+        s.pricing.currency = "USD".into();
     })
     .await;
     let browser = Browser::start(DESKTOP.0, DESKTOP.1).await;
@@ -286,6 +325,8 @@ async fn a_streamed_answer_grows_and_its_unsupported_sentence_is_marked() {
     assert_eq!(browser.all("citation").await.len(), 2);
     let usage = text_of(&browser, "playground").await;
     assert!(usage.contains("210"), "prompt tokens shown: {usage}");
+    // 210 / 1000 × 0.5 + 24 / 1000 × 1.5
+    assert!(usage.contains("Cost: $0.141"), "cost shown: {usage}");
     look(&browser, "playground-unsupported").await;
     browser.close().await;
 }

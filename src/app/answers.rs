@@ -17,7 +17,7 @@ use crate::answer_log::{
 use crate::ground::{Check, GroundError, Grounding, Method};
 use crate::insights::{self, Insights};
 use crate::monitor;
-use crate::rag::answer::{Answer, AnswerEvent, Question};
+use crate::rag::answer::{Answer, AnswerCost, AnswerEvent, Question};
 use crate::rag::citations::Citation;
 
 /// Insights look at this many of the newest answers that went wrong.
@@ -70,15 +70,27 @@ impl Cairn {
         let q = self.assigned(collection.as_str(), q);
         let question = q.text.clone();
         let prepared = self.answerer.prepare(collection, q).await?;
-        let answer = match self.answerer.answer(prepared).await {
+        let mut answer = match self.answerer.answer(prepared).await {
             Ok(answer) => answer,
             Err(e) => {
                 monitor::answer_failed(collection.as_str());
                 return Err(e.into());
             }
         };
+        self.price(&mut answer);
         self.record(collection, &question, &answer).await?;
         Ok(answer)
+    }
+
+    /// Sets the answer's cost from the configured prices (none when no price is set).
+    fn price(&self, answer: &mut Answer) {
+        let p = &self.pricing;
+        if p.prompt_per_1k > 0.0 || p.completion_per_1k > 0.0 {
+            answer.cost = Some(AnswerCost {
+                amount: p.cost(answer.usage.prompt_tokens, answer.usage.completion_tokens),
+                currency: p.currency.clone(),
+            });
+        }
     }
 
     /// The answer and every passage retrieved for it (cited or not), without logging or
@@ -117,7 +129,8 @@ impl Cairn {
                 let out = match event {
                     AnswerEvent::Retrieval(c) => AskEvent::Retrieval(c),
                     AnswerEvent::Token(t) => AskEvent::Token(t),
-                    AnswerEvent::Done(answer) => {
+                    AnswerEvent::Done(mut answer) => {
+                        this.price(&mut answer);
                         match this.record(&collection, &question, &answer).await {
                             Ok(()) => AskEvent::Done(answer),
                             Err(e) => AskEvent::Failed(e),

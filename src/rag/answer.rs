@@ -166,6 +166,13 @@ impl Latency {
     }
 }
 
+/// The estimated price of one answer's tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct AnswerCost {
+    pub amount: f64,
+    pub currency: String,
+}
+
 /// What the answerability decision saw in the retrieved passages.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(default)]
@@ -203,6 +210,9 @@ pub struct Answer {
     /// When abstaining: the nearest passages, so a person can look.
     pub nearest: Vec<Citation>,
     pub usage: Usage,
+    /// What `usage` costs at the configured `[pricing]`; absent when no prices are set.
+    #[serde(default)]
+    pub cost: Option<AnswerCost>,
     pub latency_ms: Latency,
     pub model: String,
     pub prompt_version: String,
@@ -600,6 +610,7 @@ impl Answerer {
             citations_inferred,
             nearest,
             usage,
+            cost: None,
             latency_ms: latency,
             disclaimer: (model == extractive::MODEL_NAME)
                 .then(|| extractive::DISCLAIMER.to_owned()),

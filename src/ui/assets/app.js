@@ -782,7 +782,9 @@
     const u = answer.usage || {};
     put($('usage'), 
       h('p', null, `Tokens: ${u.prompt_tokens ?? 0} prompt · ${u.completion_tokens ?? 0} completion`),
-      num(answer.cost) ? h('p', null, `Cost: ${money(answer.cost, answer.currency)}`) : null);
+      answer.cost && num(answer.cost.amount)
+        ? h('p', null, `Cost: ${money(answer.cost.amount, answer.cost.currency)}`)
+        : h('p', { class: 'help' }, 'Cost: no prices configured ([pricing] in cairn.toml).'));
     renderMeta($('answer-meta'), answer);
     $('feedback').hidden = false;
     $('dataset-form').hidden = false;
@@ -1350,7 +1352,7 @@
   function loadQueue(gen, f) {
     const box = $('review-queue');
     return section(gen, box, 'The review queue', async () => {
-      const page = await apiGet('/v1/answers', Object.assign({ needs_review: 'true', limit: 20 }, f));
+      const page = await apiGet('/v1/answers', Object.assign({ needs_review: 'true', limit: 10 }, f));
       if (gen !== dashboardGen) return;
       const answers = (page && page.answers) || [];
       if (!answers.length) {
@@ -1434,7 +1436,7 @@
       answerBox,
       fb.length
         ? h('ul', { class: 'small-list' }, fb.map((x) => h('li', { 'data-testid': 'review-feedback' },
-          h('strong', null, x.rating === 'up' ? '👍 Helpful' : '👎 Not helpful'),
+          h('strong', null, x.rating === 'up' ? 'Rated helpful' : 'Rated not helpful'),
           x.reason ? ` — ${REASONS[x.reason] || x.reason}` : '',
           x.comment ? `: “${x.comment}”` : '')))
         : h('p', { class: 'help' }, 'No ratings.'),

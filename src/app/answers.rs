@@ -67,7 +67,7 @@ impl Cairn {
     /// Answers a question, logs the answer (on disk before this returns) and counts it. A
     /// question refused before answering (unknown variant or collection) is not counted.
     pub async fn ask(&self, collection: &CollectionName, q: Question) -> Result<Answer, AppError> {
-        let q = self.assigned(collection.as_str(), q);
+        let q = self.assigned(collection.as_str(), q).await;
         let question = q.text.clone();
         let prepared = self.answerer.prepare(collection, q).await?;
         let mut answer = match self.answerer.answer(prepared).await {
@@ -118,7 +118,7 @@ impl Cairn {
         collection: &CollectionName,
         q: Question,
     ) -> Result<mpsc::Receiver<AskEvent>, AppError> {
-        let q = self.assigned(collection.as_str(), q);
+        let q = self.assigned(collection.as_str(), q).await;
         let question = q.text.clone();
         let prepared = self.answerer.prepare(collection, q).await?;
         let mut events = self.answerer.stream(prepared);
@@ -186,11 +186,6 @@ impl Cairn {
 
     /// Stores a person's choice between two logged answers to one question.
     pub async fn prefer(&self, preference: Preference) -> Result<Preference, AppError> {
-        if preference.left.answer_id == preference.right.answer_id {
-            return Err(AppError::InvalidPreference(
-                "left and right are the same answer".into(),
-            ));
-        }
         for side in [&preference.left, &preference.right] {
             let logged = self.logged_answer(&side.answer_id).await?;
             if logged.question != preference.question {
@@ -199,6 +194,11 @@ impl Cairn {
                     side.answer_id
                 )));
             }
+        }
+        if preference.left.answer_id == preference.right.answer_id {
+            return Err(AppError::InvalidPreference(
+                "left and right are the same answer".into(),
+            ));
         }
         let stored = preference.clone();
         self.logged(move |log| log.prefer(&stored)).await?;

@@ -31,15 +31,15 @@ pub(super) fn registry(
             name: name.clone(),
             spec: spec.clone(),
             source: Origin::Config,
-            updated_at: Utc::now(),
+            updated_at: None,
         });
     }
     Ok(registry)
 }
 
 impl Cairn {
-    pub fn experiments(&self) -> Vec<Experiment> {
-        self.registry().list()
+    pub async fn experiments(&self) -> Vec<Experiment> {
+        self.experiments.read().await.list()
     }
 
     /// Creates or replaces an experiment defined over the API; true when it was created.
@@ -53,16 +53,15 @@ impl Cairn {
             name: name.to_owned(),
             spec,
             source: Origin::Api,
-            updated_at: Utc::now(),
+            updated_at: Some(Utc::now()),
         };
-        // Held across the write so that two concurrent puts cannot both pass the conflict
-        // check; the write is one small SQLite row.
-        let mut registry = self
-            .experiments
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Held across the write, so that two concurrent puts cannot both pass the conflict
+        // check; questions wait for it only while one experiment row is written.
+        let mut registry = self.experiments.write().await;
         registry.check_put(name, &experiment.spec)?;
-        self.evals.save_experiment(&experiment)?;
+        let saved = experiment.clone();
+        self.stored(move |evals| evals.save_experiment(&saved))
+            .await?;
         let created = registry.get(name).is_none();
         registry.put(experiment.clone());
         Ok((experiment, created))
@@ -70,7 +69,9 @@ impl Cairn {
 
     pub async fn experiment_report(&self, name: &str) -> Result<ExperimentReport, AppError> {
         let experiment = self
-            .registry()
+            .experiments
+            .read()
+            .await
             .get(name)
             .cloned()
             .ok_or_else(|| AppError::ExperimentNotFound(name.to_owned()))?;
@@ -91,14 +92,14 @@ impl Cairn {
 
     /// Gives a question without a variant the arm of the running experiment on `collection`
     /// (by its client), so that the answer is made and logged with that arm.
-    pub(super) fn assigned(&self, collection: &str, mut q: Question) -> Question {
+    pub(super) async fn assigned(&self, collection: &str, mut q: Question) -> Question {
         if q.variant.is_some() {
             return q;
         }
         let Some(client) = q.client.as_deref() else {
             return q;
         };
-        let registry = self.registry();
+        let registry = self.experiments.read().await;
         if let Some(e) = registry.running_for(collection) {
             let arm = assign(&e.name, &e.spec, client);
             q.variant = Some(arm.variant.clone());
@@ -108,11 +109,5 @@ impl Cairn {
             });
         }
         q
-    }
-
-    fn registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
-        self.experiments
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -10,7 +10,9 @@ mod error;
 mod evals;
 mod experiments;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use tokio::sync::RwLock;
 
 use cairn_ingest::embed::{Bm25, Embedder};
 use cairn_ingest::pipeline::Ingestor;

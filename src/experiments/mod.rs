@@ -33,6 +33,7 @@ pub struct Arm {
     pub variant: String,
     /// Relative traffic weight, 1–10000 (weights 1 and 3 send a quarter of clients to the first).
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 10000)]
     pub weight: u32,
 }
 
@@ -49,7 +50,9 @@ pub struct ExperimentSpec {
     pub collection: Option<String>,
     #[serde(default)]
     pub state: State,
-    /// The first arm is the control every other arm is compared with.
+    /// The first arm is the control every other arm is compared with; each names a
+    /// different variant.
+    #[schema(min_items = 2, max_items = 10)]
     pub arms: Vec<Arm>,
 }
 
@@ -68,7 +71,8 @@ pub struct Experiment {
     #[serde(flatten)]
     pub spec: ExperimentSpec,
     pub source: Origin,
-    pub updated_at: DateTime<Utc>,
+    /// When it was last put over the API; absent for those of `cairn.toml`.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// The arm an answer was given, recorded on it.
@@ -297,7 +301,7 @@ mod tests {
             name: "a".into(),
             spec: at(Some("faq"), State::Running),
             source: Origin::Api,
-            updated_at: Utc::now(),
+            updated_at: Some(Utc::now()),
         });
         assert!(r.check_put("b", &at(Some("docs"), State::Running)).is_ok());
         assert!(r.check_put("b", &at(Some("faq"), State::Stopped)).is_ok());

@@ -21,7 +21,7 @@ pub struct ExperimentList {
     responses((status = 200, body = ExperimentList)))]
 pub async fn list(State(app): State<AppState>) -> JsonBody<ExperimentList> {
     JsonBody(ExperimentList {
-        experiments: app.experiments(),
+        experiments: app.experiments().await,
     })
 }
 

@@ -69,6 +69,7 @@ pub fn finish(doc: utoipa::openapi::OpenApi, configured: &Configured) -> Value {
     nullable.push(Value::Null);
     schemas["QueryRequest"]["properties"]["variant"]["enum"] = Value::Array(nullable);
     schemas["StartEval"]["properties"]["variants"]["items"]["enum"] = json!(variants);
+    schemas["Arm"]["properties"]["variant"]["enum"] = json!(variants);
     let codes: Vec<Value> = Code::ALL
         .iter()
         .map(|c| {

@@ -72,8 +72,8 @@ pub fn strip_mapped(text: &str) -> (String, Vec<usize>) {
 /// extended over the markers that directly follow it: "Costs $8. [1]" is one sentence.
 pub fn original_span(text: &str, map: &[usize], start: usize, end: usize) -> Option<[usize; 2]> {
     let first = *map.get(start)?;
-    let last = *map.get(end.checked_sub(1)?)?;
-    let mut until = last + text[last..].chars().next().map_or(1, char::len_utf8);
+    // A character's bytes are copied together, so the byte after its last one ends it.
+    let mut until = *map.get(end.checked_sub(1)?)? + 1;
     loop {
         let rest = &text[until..];
         let gap = rest.len() - rest.trim_start().len();
@@ -110,6 +110,10 @@ mod tests {
             .map(|&(s, e)| piece(original_span(text, &map, s, e).unwrap_or_default()))
             .collect();
         assert_eq!(got, ["Ça coûte 8 € [1].", "Gardé [2, 3] ici.", "Fin. [4]"]);
+        // A sentence that ends in a multi-byte character (schemathesis found this one).
+        let text = "\u{5}\u{b27}\u{eb}";
+        let (stripped, map) = strip_mapped(text);
+        assert_eq!(original_span(text, &map, 0, stripped.len()), Some([0, 3]));
     }
 
     #[test]

@@ -171,7 +171,10 @@ mod tests {
     fn wilson_matches_newcombe() {
         // 81 of 263: [0.2553, 0.3662] (Newcombe 1998, table I).
         let [lo, hi] = wilson(Count::new(81, 263)).unwrap_or_default();
-        assert!(close(lo, 0.2553, 1e-4) && close(hi, 0.3662, 1e-4), "{lo} {hi}");
+        assert!(
+            close(lo, 0.2553, 1e-4) && close(hi, 0.3662, 1e-4),
+            "{lo} {hi}"
+        );
         assert_eq!(wilson(Count::new(0, 0)), None);
         let [lo, _] = wilson(Count::new(0, 10)).unwrap_or_default();
         assert_eq!(lo, 0.0);
@@ -183,7 +186,10 @@ mod tests {
         // 0.0524 to 0.3339 for p1 − p2.
         let d = compare(Count::new(48, 80), Count::new(56, 70));
         let [lo, hi] = d.interval_95.unwrap_or_default();
-        assert!(close(lo, 0.0524, 1e-4) && close(hi, 0.3339, 1e-4), "{lo} {hi}");
+        assert!(
+            close(lo, 0.0524, 1e-4) && close(hi, 0.3339, 1e-4),
+            "{lo} {hi}"
+        );
         assert!(close(d.difference.unwrap_or_default(), 0.2, 1e-12));
     }
 
@@ -193,7 +199,10 @@ mod tests {
         // z = 0.2 / se = 2.6502; two-sided p = erfc(z/√2) = 0.008 045.
         let d = compare(Count::new(48, 80), Count::new(56, 70));
         assert_eq!(d.test, Test::TwoProportionZ);
-        assert!(close(d.p_value.unwrap_or_default(), 0.008045, 1e-6), "{d:?}");
+        assert!(
+            close(d.p_value.unwrap_or_default(), 0.008045, 1e-6),
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -203,7 +212,11 @@ mod tests {
         assert_eq!(d.test, Test::FisherExact);
         assert!(close(d.p_value.unwrap_or_default(), 0.4857, 1e-4), "{d:?}");
         // 0/5 vs 5/5: p = 2 / C(10, 5) = 0.007 94.
-        assert!(close(fisher_exact(Count::new(0, 5), Count::new(5, 5)), 2.0 / 252.0, 1e-9));
+        assert!(close(
+            fisher_exact(Count::new(0, 5), Count::new(5, 5)),
+            2.0 / 252.0,
+            1e-9
+        ));
     }
 
     #[test]

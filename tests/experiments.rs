@@ -74,7 +74,11 @@ async fn arms_are_sticky_recorded_and_reported() {
         let again = ask_as(&app, client, question.clone()).await;
         let arm = first["experiment"]["arm"].as_str().unwrap().to_owned();
         assert_eq!(first["experiment"]["name"], "checkout");
-        assert_eq!(again["experiment"]["arm"], arm.as_str(), "{client} changed arm");
+        assert_eq!(
+            again["experiment"]["arm"],
+            arm.as_str(),
+            "{client} changed arm"
+        );
         assert_eq!(first["variant"], arm.as_str(), "the arm's variant answered");
         rate(&app, first["answer_id"].as_str().unwrap(), "up").await;
         rate(&app, again["answer_id"].as_str().unwrap(), "down").await;
@@ -138,9 +142,15 @@ async fn experiments_are_defined_over_the_api_with_clear_errors() {
 
     // The configured experiment is read-only, and another running one on `docs` conflicts.
     let (status, body) = put("checkout", json!({"arms": arms})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("experiment_read_only")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("experiment_read_only"))
+    );
     let (status, body) = put("other", json!({"collection": "docs", "arms": arms})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("experiment_conflict")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("experiment_conflict"))
+    );
     assert!(body["error"]["message"]
         .as_str()
         .unwrap()
@@ -155,7 +165,10 @@ async fn experiments_are_defined_over_the_api_with_clear_errors() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid_experiment");
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("\"shrot\""),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"shrot\""),
         "{body}"
     );
 
@@ -178,7 +191,10 @@ async fn experiments_are_defined_over_the_api_with_clear_errors() {
         .collect();
     assert_eq!(names, ["checkout", "faq-split"]);
     let (status, body) = app.get("/v1/experiments/nope").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("experiment_not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("experiment_not_found"))
+    );
     let (_, variants) = app.get("/v1/variants").await;
     assert_eq!(variants["variants"], json!(["default", "short"]));
 }

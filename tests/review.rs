@@ -43,14 +43,19 @@ async fn rated_down_answers_wait_in_the_review_queue_until_reviewed() {
     assert_eq!(ids(&queue(&app).await), [bad_id]);
 
     let review = json!({"verdict": "incorrect", "corrected_answer": "Yes: Settings > Export.", "note": "  "});
-    let response = app.post(&format!("/v1/answers/{bad_id}/review"), review).await;
+    let response = app
+        .post(&format!("/v1/answers/{bad_id}/review"), review)
+        .await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["review"]["verdict"], "incorrect");
     assert!(body["review"]["note"].is_null(), "a blank note is no note");
     assert!(ids(&queue(&app).await).is_empty());
     let (_, logged) = app.get(&format!("/v1/answers/{bad_id}")).await;
-    assert_eq!(logged["review"]["corrected_answer"], "Yes: Settings > Export.");
+    assert_eq!(
+        logged["review"]["corrected_answer"],
+        "Yes: Settings > Export."
+    );
 
     // Unknown answers and bad verdicts are refused with the API's error shape.
     let response = app
@@ -58,14 +63,24 @@ async fn rated_down_answers_wait_in_the_review_queue_until_reviewed() {
         .await;
     assert_eq!(response.status(), 404);
     let response = app
-        .post(&format!("/v1/answers/{bad_id}/review"), json!({"verdict": "meh"}))
+        .post(
+            &format!("/v1/answers/{bad_id}/review"),
+            json!({"verdict": "meh"}),
+        )
         .await;
     assert_eq!(response.status(), 400);
 
     // /v1/stats has each day's rates with intervals.
     let (_, stats) = app.get("/v1/stats?collection=docs").await;
     let day = &stats["daily"][0];
-    assert_eq!((day["answers"].as_u64(), day["up"].as_u64(), day["down"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (
+            day["answers"].as_u64(),
+            day["up"].as_u64(),
+            day["down"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
     assert_eq!(day["thumbs_up_rate"], 0.5);
     let [lo, hi] = [0, 1].map(|i| day["thumbs_up_interval_95"][i].as_f64().unwrap());
     assert!(lo < 0.5 && hi > 0.5, "{day}");
@@ -87,10 +102,18 @@ async fn preferences_between_two_variants_are_tallied() {
     let question = "How much does the Team plan cost?";
     let mut choose = Vec::new();
     for preferred in ["left", "right", "tie", "left"] {
-        let (_, a) = app.query(json!({"question": question, "variant": "default"})).await;
-        let (_, b) = app.query(json!({"question": question, "variant": "short"})).await;
+        let (_, a) = app
+            .query(json!({"question": question, "variant": "default"}))
+            .await;
+        let (_, b) = app
+            .query(json!({"question": question, "variant": "short"}))
+            .await;
         // The app shows them in either order; the tally is by variant, not by side.
-        let (left, right) = if preferred == "right" { (&b, &a) } else { (&a, &b) };
+        let (left, right) = if preferred == "right" {
+            (&b, &a)
+        } else {
+            (&a, &b)
+        };
         let side = |x: &Value| json!({"answer_id": x["answer_id"], "variant": x["variant"]});
         choose.push(json!({
             "collection": "docs", "question": question, "blind": true,
@@ -107,7 +130,10 @@ async fn preferences_between_two_variants_are_tallied() {
         tally["pairs"],
         json!([{"a": "default", "b": "short", "a_wins": 3, "b_wins": 0, "ties": 1, "n": 4}])
     );
-    assert_eq!((tally["total"].as_u64(), tally["blind"].as_u64()), (Some(4), Some(4)));
+    assert_eq!(
+        (tally["total"].as_u64(), tally["blind"].as_u64()),
+        (Some(4), Some(4))
+    );
 
     // The same answer on both sides, or an answer to another question, is refused.
     let mut same = choose[0].clone();
@@ -127,7 +153,9 @@ async fn a_citation_opens_its_whole_passage_and_sentences_map_into_the_answer() 
     let answer = ask(&app, "How much does the Team plan cost?").await;
     let citation = &answer["citations"][0];
     let chunk = citation["chunk_id"].as_str().unwrap();
-    let (status, passage) = app.get(&format!("/v1/collections/docs/chunks/{chunk}")).await;
+    let (status, passage) = app
+        .get(&format!("/v1/collections/docs/chunks/{chunk}"))
+        .await;
     assert_eq!(status, 200, "{passage}");
     assert_eq!(passage["source"], citation["source"]);
     let text = passage["text"].as_str().unwrap();
@@ -148,10 +176,20 @@ async fn a_citation_opens_its_whole_passage_and_sentences_map_into_the_answer() 
     }
 
     let (status, body) = app.get("/v1/collections/docs/chunks/not-a-uuid").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("chunk_not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("chunk_not_found"))
+    );
     let missing = uuid::Uuid::new_v4();
-    let (status, _) = app.get(&format!("/v1/collections/docs/chunks/{missing}")).await;
+    let (status, _) = app
+        .get(&format!("/v1/collections/docs/chunks/{missing}"))
+        .await;
     assert_eq!(status, 404);
-    let (status, body) = app.get(&format!("/v1/collections/nope/chunks/{missing}")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("collection_not_found")));
+    let (status, body) = app
+        .get(&format!("/v1/collections/nope/chunks/{missing}"))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("collection_not_found"))
+    );
 }

@@ -130,7 +130,10 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
         )
         .await;
     let summary = summary.as_str().unwrap();
-    assert!(summary.contains("photo.xyz"), "skipped file not listed: {summary}");
+    assert!(
+        summary.contains("photo.xyz"),
+        "skipped file not listed: {summary}"
+    );
     let (_, answers) = app.get("/v1/collections/docs").await;
     assert!(answers["points"].as_u64().unwrap() > 1);
 
@@ -149,7 +152,10 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
     assert!(!browser.all("sentence-supported").await.is_empty());
     assert!(!browser.all("retrieved-passage").await.is_empty());
     let latency = text_of(&browser, "latency").await;
-    assert!(latency.contains("embed") && latency.contains("ms"), "{latency}");
+    assert!(
+        latency.contains("embed") && latency.contains("ms"),
+        "{latency}"
+    );
 
     // A citation opens its passage with the supporting span highlighted.
     browser.all("citation").await[0].click().await.unwrap();
@@ -163,7 +169,10 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
         .await;
     assert!(marked.as_str().unwrap().contains("9 hours"), "{marked}");
     let panel = text_of(&browser, "source-panel").await;
-    assert!(panel.contains("kiln.md") && panel.contains("Kiln firing"), "{panel}");
+    assert!(
+        panel.contains("kiln.md") && panel.contains("Kiln firing"),
+        "{panel}"
+    );
     look(&browser, "playground").await;
 
     // Thumbs down with a reason and a comment is saved...
@@ -185,7 +194,10 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
     let (_, page) = app.get("/v1/answers?rating=down").await;
     let feedback = &page["answers"][0]["feedback"][0];
     assert_eq!(feedback["reason"], "incomplete", "{page}");
-    assert_eq!(feedback["comment"], "Does not say how long glaze firing takes.");
+    assert_eq!(
+        feedback["comment"],
+        "Does not say how long glaze firing takes."
+    );
 
     // ...and appears in the dashboard's review queue and counts, with charts drawn.
     browser.goto(&format!("{}/#/dashboard", app.url)).await;
@@ -212,7 +224,10 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
             .await;
     }
     let headline = text_of(&browser, "dashboard").await;
-    assert!(headline.contains("Thumbs-up") || headline.contains("thumbs-up"), "{headline}");
+    assert!(
+        headline.contains("Thumbs-up") || headline.contains("thumbs-up"),
+        "{headline}"
+    );
     browser.wait("insights").await;
     let verdict = browser
         .until(
@@ -222,11 +237,18 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
         )
         .await;
     assert!(
-        verdict.as_str().unwrap().contains("not enough data yet: n=0"),
+        verdict
+            .as_str()
+            .unwrap()
+            .contains("not enough data yet: n=0"),
         "{verdict}"
     );
     let (_, logged) = app.get("/v1/answers?experiment=pilot").await;
-    assert_eq!(logged["answers"].as_array().unwrap().len(), 1, "the answer has its arm");
+    assert_eq!(
+        logged["answers"].as_array().unwrap().len(),
+        1,
+        "the answer has its arm"
+    );
     look(&browser, "dashboard").await;
     browser.close().await;
 }
@@ -319,7 +341,10 @@ async fn a_streamed_answer_grows_and_its_unsupported_sentence_is_marked() {
     let text = unsupported[0].text().await.unwrap();
     assert!(text.contains("laptop"), "{text}");
     let answer = text_of(&browser, "answer").await;
-    assert!(answer.contains("laptop"), "the missing terms are shown: {answer}");
+    assert!(
+        answer.contains("laptop"),
+        "the missing terms are shown: {answer}"
+    );
     assert_eq!(browser.all("sentence-supported").await.len(), 1);
     // One button per marker: [1] twice.
     assert_eq!(browser.all("citation").await.len(), 2);
@@ -379,7 +404,10 @@ async fn compare_mode_shows_two_answers_and_records_a_blind_preference() {
         let column = text_of(&browser, side).await;
         assert!(column.contains('$'), "{side}: {column}");
         // Blind: the variant names are hidden until the choice is made.
-        assert!(!column.contains("one-passage"), "{side} shows its variant: {column}");
+        assert!(
+            !column.contains("one-passage"),
+            "{side} shows its variant: {column}"
+        );
     }
     look(&browser, "compare").await;
     browser.wait("prefer-left").await.click().await.unwrap();

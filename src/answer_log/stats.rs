@@ -257,7 +257,11 @@ pub fn tally(preferences: &[Preference]) -> Tally {
     for p in preferences {
         let (left, right) = (&p.left.variant, &p.right.variant);
         let swapped = left > right;
-        let (a, b) = if swapped { (right, left) } else { (left, right) };
+        let (a, b) = if swapped {
+            (right, left)
+        } else {
+            (left, right)
+        };
         let t = pairs
             .entry((a.clone(), b.clone()))
             .or_insert_with(|| PairTally {

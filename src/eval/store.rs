@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::dataset::{self, Dataset, DatasetError, Item};
 use super::result::EvalResult;
 use crate::answer_log::LogError;
-use crate::experiments::Experiment;
 use crate::db::{from_json, from_text, json, parse_time, storage, time_text, Db};
+use crate::experiments::Experiment;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS dataset_versions (

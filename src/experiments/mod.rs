@@ -205,10 +205,7 @@ impl Registry {
 
     /// Checks that `spec` may replace (or create) experiment `name`.
     pub fn check_put(&self, name: &str, spec: &ExperimentSpec) -> Result<(), ExperimentError> {
-        if self
-            .get(name)
-            .is_some_and(|e| e.source == Origin::Config)
-        {
+        if self.get(name).is_some_and(|e| e.source == Origin::Config) {
             return Err(ExperimentError::ReadOnly(name.to_owned()));
         }
         match self

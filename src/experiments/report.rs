@@ -375,9 +375,15 @@ mod tests {
         let r = results(&spec(), &answers, &Pricing::default());
         let d = &r.comparisons[0].thumbs_up;
         assert_eq!(d.test, crate::proportions::Test::TwoProportionZ);
-        assert!((d.p_value.unwrap_or_default() - 0.00109).abs() < 2e-5, "{d:?}");
+        assert!(
+            (d.p_value.unwrap_or_default() - 0.00109).abs() < 2e-5,
+            "{d:?}"
+        );
         let [lo, hi] = d.interval_95.unwrap_or_default();
-        assert!((lo - 0.0199).abs() < 1e-3 && (hi - 0.0797).abs() < 1e-3, "{lo} {hi}");
+        assert!(
+            (lo - 0.0199).abs() < 1e-3 && (hi - 0.0797).abs() < 1e-3,
+            "{lo} {hi}"
+        );
         assert_eq!(
             r.verdict,
             "b is better than a on thumbs-up (+5.0 points, 95% CI +2.0 to +8.0, p=0.001), no guardrail worse"

@@ -321,8 +321,12 @@ impl Grounder {
             .into_iter()
             .filter(|&(s, e)| stripped[s..e].chars().any(char::is_alphanumeric))
             .map(|(s, e)| {
-                let mut claim =
-                    self.claim(stripped[s..e].to_owned(), &supports, &vocabulary, &sequences);
+                let mut claim = self.claim(
+                    stripped[s..e].to_owned(),
+                    &supports,
+                    &vocabulary,
+                    &sequences,
+                );
                 claim.answer_span = markers::original_span(answer, &map, s, e);
                 claim
             })

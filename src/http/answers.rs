@@ -83,8 +83,9 @@ fn bounded(field: &str, text: Option<String>, max: usize) -> Result<Option<Strin
     };
     let chars = text.chars().count();
     if chars > max {
-        return Err(ApiError::new(code)
-            .message(format!("{field} has {chars} characters; the limit is {max}")));
+        return Err(ApiError::new(code).message(format!(
+            "{field} has {chars} characters; the limit is {max}"
+        )));
     }
     Ok(Some(text))
 }
@@ -181,7 +182,10 @@ pub async fn prefer(
         client,
         created_at: Utc::now(),
     };
-    Ok((StatusCode::CREATED, axum::Json(app.prefer(preference).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(app.prefer(preference).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

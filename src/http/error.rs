@@ -237,7 +237,9 @@ impl From<AppError> for ApiError {
             AppError::ExperimentNotFound(name) => Self::new(Code::ExperimentNotFound)
                 .message(format!("experiment {name:?} does not exist")),
             AppError::ChunkNotFound { collection, chunk } => Self::new(Code::ChunkNotFound)
-                .message(format!("passage {chunk:?} is not in collection {collection:?}")),
+                .message(format!(
+                    "passage {chunk:?} is not in collection {collection:?}"
+                )),
             AppError::InvalidPreference(m) => Self::new(Code::InvalidPreference).message(m),
         }
     }

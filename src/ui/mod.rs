@@ -157,7 +157,10 @@ mod tests {
                     && !app.contains(&format!("\"{id}\""))
             })
             .collect();
-        assert!(missing.is_empty(), "missing data-testid values: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "missing data-testid values: {missing:?}"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use cairn::experiments::{Arm, ExperimentSpec, State};
-use serde_json::{json, Value};
+use serde_json::json;
 use webdriver::Browser;
 
 const DESKTOP: (u32, u32) = (1280, 800);
@@ -26,6 +26,11 @@ const PHONE: (u32, u32) = (390, 844);
 async fn look(browser: &Browser, page: &str) {
     for (label, (w, h)) in [("desktop", DESKTOP), ("phone", PHONE)] {
         browser.size(w, h).await;
+        browser
+            .client
+            .execute("window.scrollTo(0, 0)", vec![])
+            .await
+            .unwrap();
         // Let charts re-size to the new width.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let overflow = browser
@@ -212,6 +217,23 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
             ),
         )
         .await;
+    // The reviewer marks it incorrect with a correction: it is stored and leaves the queue.
+    browser.wait("review-incorrect").await.click().await.unwrap();
+    browser
+        .wait("review-corrected")
+        .await
+        .send_keys("9 hours for the bisque firing.")
+        .await
+        .unwrap();
+    browser.wait("review-save").await.click().await.unwrap();
+    browser.wait("review-saved").await;
+    let (_, queue) = app.get("/v1/answers?needs_review=true").await;
+    assert!(queue["answers"].as_array().unwrap().is_empty(), "{queue}");
+    let (_, reviewed) = app.get("/v1/answers?rating=down").await;
+    let review = &reviewed["answers"][0]["review"];
+    assert_eq!(review["verdict"], "incorrect", "{reviewed}");
+    assert_eq!(review["corrected_answer"], "9 hours for the bisque firing.");
+
     for chart in ["chart-thumbs", "chart-hallucination", "chart-latency"] {
         browser
             .until(
@@ -318,13 +340,12 @@ async fn a_streamed_answer_grows_and_its_unsupported_sentence_is_marked() {
             "return document.querySelector('[data-testid=collection-select]').value === 'docs'",
         )
         .await;
-    browser
-        .wait("question-input")
-        .await
-        .send_keys("How long do refunds take?")
+    let input = browser.wait("question-input").await;
+    // From the keyboard: Enter in the question box asks.
+    input
+        .send_keys("How long do refunds take?\u{E007}")
         .await
         .unwrap();
-    browser.wait("ask-button").await.click().await.unwrap();
     // Part of the answer is on screen before the rest has been generated.
     let partial = browser
         .until(
@@ -417,6 +438,29 @@ async fn compare_mode_shows_two_answers_and_records_a_blind_preference() {
     assert_eq!(tally["blind"], 1);
     let revealed = text_of(&browser, "compare").await;
     assert!(revealed.contains("one-passage"), "{revealed}");
-    let _: Value = tally;
+
+    // The collection is deleted under the page: the API's refusal is shown in words.
+    let deleted = app
+        .http
+        .delete(format!("{}/v1/collections/docs", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    browser.wait("compare-ask").await.click().await.unwrap();
+    let error = browser
+        .until(
+            "the API error is shown",
+            "const e = document.querySelector('[data-testid=error]'); \
+             return e && e.offsetHeight > 0 ? e.innerText : ''",
+        )
+        .await;
+    assert!(error.as_str().unwrap().contains("does not exist"), "{error}");
+    let problems = browser.console_problems().await;
+    // The browser itself logs the failed request (404); nothing else may appear.
+    assert!(
+        problems.iter().all(|p| p.contains("404")),
+        "console: {problems:#?}"
+    );
     browser.close().await;
 }

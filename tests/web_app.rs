@@ -218,7 +218,12 @@ async fn the_playground_uploads_answers_cites_and_takes_feedback() {
         )
         .await;
     // The reviewer marks it incorrect with a correction: it is stored and leaves the queue.
-    browser.wait("review-incorrect").await.click().await.unwrap();
+    browser
+        .wait("review-incorrect")
+        .await
+        .click()
+        .await
+        .unwrap();
     browser
         .wait("review-corrected")
         .await
@@ -455,7 +460,10 @@ async fn compare_mode_shows_two_answers_and_records_a_blind_preference() {
              return e && e.offsetHeight > 0 ? e.innerText : ''",
         )
         .await;
-    assert!(error.as_str().unwrap().contains("does not exist"), "{error}");
+    assert!(
+        error.as_str().unwrap().contains("does not exist"),
+        "{error}"
+    );
     let problems = browser.console_problems().await;
     // The browser itself logs the failed request (404); nothing else may appear.
     assert!(

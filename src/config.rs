@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use cairn_ingest::chunk::ChunkSettings;
 use cairn_ingest::embed::ModelFiles;
+use cairn_ingest::redact::{Kind, RedactSettings};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,25 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Online A/B experiments (`[experiments.NAME]`), next to those created over the API.
     pub experiments: BTreeMap<String, ExperimentSpec>,
+    /// API keys; `CAIRN_ADMIN_KEY` and `CAIRN_QUERY_KEYS` (comma-separated) add to them.
+    pub auth: AuthSettings,
+    /// Bounds on concurrent work and request rates.
+    pub limits: crate::http::limits::LimitSettings,
+    /// Personal data redacted from documents (off) and from logged questions (on).
+    pub redact: RedactSettings,
+}
+
+/// Who may call the API. With no key at all, cairn serves only on a loopback address.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The key with every scope. A value `sha256:HEX` gives the key's SHA-256 instead of the
+    /// key, so the file need not hold it.
+    pub admin_key: Option<String>,
+    /// Keys that may ask, search, check grounding, rate and read their own answers.
+    pub query_keys: Vec<String>,
+    /// Serve `/metrics` without a key (for a Prometheus on a trusted network).
+    pub metrics_public: bool,
 }
 
 impl Default for Settings {
@@ -77,6 +97,9 @@ impl Default for Settings {
             prompts_dir: None,
             cors_origins: Vec::new(),
             experiments: BTreeMap::new(),
+            auth: AuthSettings::default(),
+            limits: crate::http::limits::LimitSettings::default(),
+            redact: RedactSettings::default(),
         }
     }
 }
@@ -115,10 +138,15 @@ impl Settings {
                 file.display()
             )
         })?;
+        let mut settings = settings;
         settings
             .chunk
             .validate()
             .context("invalid settings: chunk")?;
+        settings.auth.add_from_env(
+            std::env::var("CAIRN_ADMIN_KEY").ok(),
+            std::env::var("CAIRN_QUERY_KEYS").ok(),
+        );
         Ok(settings.without_blank_values())
     }
 
@@ -128,6 +156,15 @@ impl Settings {
         self.qdrant_api_key = self.qdrant_api_key.filter(|k| !k.is_empty());
         self.llm.api_key = self.llm.api_key.filter(|k| !k.is_empty());
         self
+    }
+
+    /// The kinds of personal data redacted from documents at ingest (none when off).
+    pub fn ingest_redaction(&self) -> Vec<Kind> {
+        if self.redact.ingest {
+            self.redact.kinds.clone()
+        } else {
+            Vec::new()
+        }
     }
 
     pub fn model_files(&self) -> ModelFiles {
@@ -165,7 +202,46 @@ impl Settings {
         if copy.llm.api_key.is_some() {
             copy.llm.api_key = Some("<redacted>".into());
         }
+        if copy.auth.admin_key.is_some() {
+            copy.auth.admin_key = Some("<redacted>".into());
+        }
+        copy.auth.query_keys = vec!["<redacted>".into(); copy.auth.query_keys.len()];
         serde_json::to_value(copy).unwrap_or_default()
+    }
+}
+
+impl AuthSettings {
+    /// The environment's keys, read as plain strings (figment would read a key of digits
+    /// as a number): `CAIRN_ADMIN_KEY` replaces the file's admin key, `CAIRN_QUERY_KEYS`
+    /// (comma-separated) adds query keys.
+    fn add_from_env(&mut self, admin: Option<String>, query: Option<String>) {
+        if let Some(admin) = admin.filter(|k| !k.trim().is_empty()) {
+            self.admin_key = Some(admin.trim().to_owned());
+        }
+        if let Some(query) = query {
+            self.query_keys.extend(
+                query
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        self.admin_key = self.admin_key.take().filter(|k| !k.trim().is_empty());
+        self.query_keys.retain(|k| !k.trim().is_empty());
+    }
+
+    /// A key to call this data directory's running server with (CLI commands that read).
+    pub fn any_key(&self) -> Option<&str> {
+        self.admin_key
+            .as_deref()
+            .filter(|k| !k.starts_with("sha256:"))
+            .or_else(|| {
+                self.query_keys
+                    .iter()
+                    .map(String::as_str)
+                    .find(|k| !k.starts_with("sha256:"))
+            })
     }
 }
 

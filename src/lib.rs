@@ -12,6 +12,7 @@
 //! - [`ground`]: the groundedness (hallucination) check, lexical or LLM-judged.
 //! - [`answer_log`]: the typed answer + feedback log (SQLite) and its statistics.
 //! - [`db`]: how cairn opens and uses its SQLite files.
+//! - [`data_lock`]: one process owns a data directory; others learn which one.
 //! - [`insights`]: recurring topics among answers that went wrong.
 //! - [`eval`]: datasets, evaluation metrics, statistics, stored runs and reports.
 //! - [`experiments`]: online A/B experiments: sticky arm assignment and their results.
@@ -28,6 +29,7 @@ pub mod app;
 pub mod blocking;
 pub mod cli;
 pub mod config;
+pub mod data_lock;
 pub mod db;
 pub mod eval;
 pub mod experiments;

@@ -62,6 +62,26 @@ fn describe() {
         "LLM tokens by kind (prompt, completion)"
     );
     describe_gauge!("cairn_collection_points", "chunks stored per collection");
+    describe_counter!(
+        "cairn_redacted_total",
+        "personal data redacted from logged questions, by kind"
+    );
+    describe_counter!(
+        "cairn_requests_rejected_total",
+        "requests refused by the limits (overloaded, rate_limited)"
+    );
+}
+
+/// Counts what was redacted from a logged question.
+pub fn redacted(counts: &cairn_ingest::redact::Counts) {
+    for (kind, n) in counts {
+        counter!("cairn_redacted_total", "kind" => kind.as_str()).increment(*n as u64);
+    }
+}
+
+/// Counts a request refused by load shedding or a rate limit.
+pub fn rejected(reason: &'static str) {
+    counter!("cairn_requests_rejected_total", "reason" => reason).increment(1);
 }
 
 /// Records one answer: its stage times, outcome, grounding and tokens.

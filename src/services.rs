@@ -46,6 +46,7 @@ pub fn ingestor(settings: &Settings) -> anyhow::Result<Ingestor> {
         bm25: Arc::new(Bm25::new()?),
         store: vector_store(settings)?,
         chunker: chunker(settings)?,
+        redact: settings.ingest_redaction(),
     })
 }
 

@@ -6,56 +6,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::json;
-
-/// `cairn serve` on a free port, killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve(data: &Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while reqwest::get(format!("{}/healthz", server.url))
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "serve did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    server
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rating_acknowledged_before_a_kill_9_survives_the_restart() {
@@ -74,7 +27,7 @@ async fn a_rating_acknowledged_before_a_kill_9_survives_the_restart() {
     );
 
     let http = reqwest::Client::new();
-    let mut server = serve(data.path()).await;
+    let mut server = common::serve_process(data.path(), &[]).await;
     let answer: serde_json::Value = http
         .post(format!("{}/v1/collections/docs/query", server.url))
         .json(&json!({"question": "Is there a free trial?"}))
@@ -96,7 +49,7 @@ async fn a_rating_acknowledged_before_a_kill_9_survives_the_restart() {
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 
-    let server = serve(data.path()).await;
+    let server = common::serve_process(data.path(), &[]).await;
     let (status, logged) =
         common::get_json(&http, &format!("{}/v1/answers/{id}", server.url)).await;
     assert_eq!(status, 200, "{logged}");

@@ -78,7 +78,7 @@ async fn an_extractive_answer_cites_its_golden_source() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["model"], "extractive");
     assert_eq!(answer["abstained"], false);
-    assert_eq!(answer["prompt_version"], "support-v1");
+    assert_eq!(answer["prompt_version"], "support-v2");
     assert!(answer["disclaimer"]
         .as_str()
         .unwrap()

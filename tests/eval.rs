@@ -67,6 +67,7 @@ async fn http_and_the_core_give_the_same_answer_and_log_record() {
                 variant: None,
                 client: None,
                 experiment: None,
+                key_id: None,
             },
         )
         .await

@@ -79,6 +79,7 @@ async fn prune_removes_chunks_of_deleted_files_and_dry_run_changes_nothing() {
             prune: true,
             dry_run: true,
             progress: false,
+            watch: None,
         })
         .await
         .unwrap();
@@ -94,6 +95,9 @@ async fn prune_removes_chunks_of_deleted_files_and_dry_run_changes_nothing() {
 
     let kept = common::ingest(&ingestor, &[docs.path()], "p", false).await;
     assert_eq!(kept.pruned, 0);
+    // The summary says what was done: nothing removed, one stored file kept.
+    assert!(kept.plan.removed.is_empty(), "{:?}", kept.plan);
+    assert_eq!(kept.not_in_run, 1);
     assert!(has(
         &common::snapshot(ingestor.store.as_ref(), "p").await,
         "notes/known-issues.txt"
@@ -159,6 +163,19 @@ async fn bad_files_are_reported_and_skipped_and_a_bad_edit_keeps_old_chunks() {
         sources.contains(&"good.md".to_string()),
         "a bad edit lost stored chunks"
     );
+
+    // Emptied (a failed save, say): reported, and the stored document is not replaced.
+    std::fs::write(docs.path().join("good.md"), b"").unwrap();
+    let summary = common::ingest(&ingestor, &[docs.path()], "b", false).await;
+    assert!(summary
+        .skipped
+        .iter()
+        .any(|k| k.source == "good.md" && k.reason.contains("not stored")));
+    let snap = common::snapshot(ingestor.store.as_ref(), "b").await;
+    assert!(
+        snap.iter().any(|c| c.1 == "good.md"),
+        "an empty file replaced the stored document"
+    );
 }
 
 #[tokio::test]
@@ -172,6 +189,7 @@ async fn a_missing_path_is_a_clear_error() {
             prune: false,
             dry_run: false,
             progress: false,
+            watch: None,
         })
         .await
         .unwrap_err();

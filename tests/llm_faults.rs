@@ -23,6 +23,8 @@ enum Step {
     Reply(&'static str),
     Status(u16),
     Sleep(Duration),
+    /// A failure (without Retry-After) after a pause.
+    SlowStatus(u16, Duration),
     Raw(&'static str),
     /// SSE deltas, then `[DONE]` only if `finish`.
     Stream {
@@ -60,6 +62,10 @@ async fn chat(State(script): State<Script>) -> Response {
         Step::Sleep(d) => {
             tokio::time::sleep(d).await;
             axum::Json(json!({"choices": [{"message": {"content": "late"}}]})).into_response()
+        }
+        Step::SlowStatus(code, d) => {
+            tokio::time::sleep(d).await;
+            StatusCode::from_u16(code).unwrap().into_response()
         }
         Step::Raw(body) => ([("content-type", "application/json")], body).into_response(),
         Step::Stream { deltas, finish } => {
@@ -102,6 +108,13 @@ async fn scripted(steps: Vec<Step>) -> (String, Script) {
 }
 
 async fn app_with_llm(steps: Vec<Step>) -> (common::TestApp, Script) {
+    app_with_llm_and(steps, |_| {}).await
+}
+
+async fn app_with_llm_and(
+    steps: Vec<Step>,
+    configure: impl FnOnce(&mut cairn::llm::openai::OpenAiSettings),
+) -> (common::TestApp, Script) {
     let (url, script) = scripted(steps).await;
     let app = common::spawn_app_with_faq(|s| {
         s.llm.base_url = url;
@@ -109,9 +122,44 @@ async fn app_with_llm(steps: Vec<Step>) -> (common::TestApp, Script) {
         s.llm.timeout_ms = 700;
         s.llm.stream_idle_timeout_ms = 700;
         s.llm.retry_base_delay_ms = 10;
+        configure(&mut s.llm);
     })
     .await;
     (app, script)
+}
+
+#[tokio::test]
+async fn retries_stop_when_the_time_budget_is_spent_and_the_citations_are_kept() {
+    let steps = vec![Step::SlowStatus(503, Duration::from_millis(300)); 100];
+    let (app, script) = app_with_llm_and(steps, |llm| {
+        llm.max_retries = 100;
+        llm.budget_ms = 1_200;
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (status, body) = query(&app, json!({"question": QUESTION})).await;
+    let elapsed = started.elapsed();
+    assert!(status == 502 || status == 504, "{status} {body}");
+    assert!(!body["citations"].as_array().unwrap().is_empty(), "{body}");
+    // Far fewer than the 101 attempts allowed, and done soon after the budget.
+    let calls = script.calls.load(Ordering::SeqCst);
+    assert!((2..=6).contains(&calls), "{calls} calls");
+    assert!(elapsed < Duration::from_millis(2_500), "took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_reply_over_the_size_cap_is_a_bad_reply() {
+    let huge: &'static str = Box::leak(
+        format!(
+            "{{\"choices\": [{{\"message\": {{\"content\": \"{}\"}}}}]}}",
+            "x".repeat(10_000)
+        )
+        .into_boxed_str(),
+    );
+    let (app, _) = app_with_llm_and(vec![Step::Raw(huge)], |llm| llm.max_reply_bytes = 4_096).await;
+    let (status, body) = query(&app, json!({"question": QUESTION})).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"]["code"], "llm_bad_reply");
 }
 
 const QUESTION: &str = "How much is the Team plan if I pay every month instead of yearly?";

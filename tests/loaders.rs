@@ -166,3 +166,63 @@ fn bad_files_get_a_reason() {
         "{message}"
     );
 }
+
+/// A minimal PDF whose one dictionary value is `depth` nested arrays.
+fn deep_pdf(depth: usize) -> Vec<u8> {
+    let value = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    format!(
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Deep {value} >>\nendobj\n\
+         2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
+
+fn load_bytes(name: &str, bytes: &[u8]) -> Result<Document, LoadError> {
+    load(name, Path::new(name), bytes)
+}
+
+#[test]
+fn hostile_files_are_refused_or_read_without_taking_the_process_down() {
+    // 30,000 nested elements (650 KB) used to overflow the stack and abort the process.
+    let html = format!(
+        "<html><body>{}deep text{}</body></html>",
+        "<div><ul><li>".repeat(30_000),
+        "</li></ul></div>".repeat(30_000)
+    );
+    let doc = load_bytes("deep.html", html.as_bytes()).expect("deep HTML loads");
+    assert!(all_text(&doc).contains("deep text"));
+
+    let pdf = deep_pdf(50_000);
+    assert!(pdf.len() > 100_000);
+    let err = load_bytes("deep.pdf", &pdf).unwrap_err();
+    assert!(matches!(err, LoadError::TooDeep(_, 64)), "{err}");
+    assert!(err.to_string().contains("nested"), "{err}");
+
+    let markdown = format!("{}deep quote\n", "> ".repeat(20_000));
+    load_bytes("deep.md", markdown.as_bytes()).expect("deep Markdown loads");
+    let list: String = (0..5_000).map(|i| format!("{}- item\n", "  ".repeat(i))).collect();
+    load_bytes("list.md", list.as_bytes()).expect("deep Markdown list loads");
+
+    let err = load_bytes("nul.txt", b"hello\0world").unwrap_err();
+    assert!(matches!(err, LoadError::Binary(5)), "{err}");
+
+    // UTF-16 with a byte-order mark is read; a lone surrogate is refused with its position.
+    let utf16: Vec<u8> = std::iter::once(0xFEFF_u16)
+        .chain("Grüße aus UTF-16".encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let doc = load_bytes("utf16.txt", &utf16).expect("UTF-16 loads");
+    assert!(all_text(&doc).contains("Grüße aus UTF-16"));
+    let bad: Vec<u8> = [0xFEFF_u16, 0x0041, 0xD800, 0x0042]
+        .into_iter()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let err = load_bytes("bad16.txt", &bad).unwrap_err();
+    assert!(matches!(err, LoadError::InvalidUtf16(1)), "{err}");
+
+    let huge = vec![b'a'; cairn_ingest::load::MAX_FILE_BYTES as usize + 1];
+    assert!(matches!(
+        load_bytes("line.txt", &huge),
+        Err(LoadError::TooLarge)
+    ));
+}

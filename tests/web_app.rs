@@ -472,3 +472,87 @@ async fn compare_mode_shows_two_answers_and_records_a_blind_preference() {
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_keys_on_the_app_asks_for_a_key_and_a_query_key_cannot_open_the_dashboard() {
+    const ADMIN: &str = "admin-key-for-the-browser-0123456789";
+    const QUERY: &str = "query-key-for-the-browser-0123456789";
+    let app = common::spawn_app_with_faq(|s| {
+        s.auth.admin_key = Some(ADMIN.into());
+        s.auth.query_keys = vec![QUERY.into()];
+    })
+    .await;
+    let browser = Browser::start(DESKTOP.0, DESKTOP.1).await;
+    browser.goto(&format!("{}/#/playground", app.url)).await;
+    browser
+        .until(
+            "the key dialog is open",
+            "return document.querySelector('[data-testid=key-dialog]').open",
+        )
+        .await;
+    browser.screenshot("key-dialog").await;
+    browser.wait("key-input").await.send_keys(QUERY).await.unwrap();
+    browser.wait("key-save").await.click().await.unwrap();
+    browser
+        .until(
+            "docs is selected",
+            "return document.querySelector('[data-testid=collection-select]').value === 'docs'",
+        )
+        .await;
+    let stored = browser
+        .client
+        .execute(
+            "return [sessionStorage.getItem('cairn.key'), localStorage.getItem('cairn.key')]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored, json!([QUERY, null]), "the key lives in the tab only");
+    browser
+        .wait("question-input")
+        .await
+        .send_keys("Is there a free trial?\u{E007}")
+        .await
+        .unwrap();
+    browser
+        .until(
+            "the answer is shown",
+            "const a = document.querySelector('[data-testid=answer]'); \
+             return a && a.innerText.includes('21 days') ? a.innerText : ''",
+        )
+        .await;
+
+    // The dashboard reads the answer log: a query key is refused, in words.
+    browser.goto(&format!("{}/#/dashboard", app.url)).await;
+    let error = browser
+        .until(
+            "the refusal is shown",
+            "const e = document.querySelector('[data-testid=error]'); \
+             return e && e.offsetHeight > 0 ? e.innerText : ''",
+        )
+        .await;
+    assert!(
+        error.as_str().unwrap().contains("may not call this route"),
+        "{error}"
+    );
+    // With the admin key, the dashboard loads.
+    browser.wait("key-button").await.click().await.unwrap();
+    browser.wait("key-input").await.send_keys(ADMIN).await.unwrap();
+    browser.wait("key-save").await.click().await.unwrap();
+    browser.goto(&format!("{}/#/dashboard", app.url)).await;
+    browser.client.refresh().await.unwrap();
+    browser
+        .until(
+            "the stats are shown",
+            "const s = document.querySelector('[data-testid=stat-answers]'); \
+             return s && /[0-9]/.test(s.innerText) ? s.innerText : ''",
+        )
+        .await;
+    let problems = browser.console_problems().await;
+    // The browser logs the refused requests (401 before the key, 403 for the query key).
+    assert!(
+        problems.iter().all(|p| p.contains("401") || p.contains("403")),
+        "console: {problems:#?}"
+    );
+    browser.close().await;
+}

@@ -7,6 +7,7 @@
 //! - [`load`]: one loader per file format, turning a file into a [`domain::Document`].
 //! - [`chunk`]: token-sized, heading-aware chunking.
 //! - [`sync`]: deterministic chunk ids and the added/changed/unchanged/removed plan.
+//! - [`redact`]: optional PII redaction (e-mail, phone, card, IBAN, IP) of documents and questions.
 //! - [`pipeline`]: load → chunk → embed → upsert, concurrent and bounded, with progress.
 
 pub mod chunk;
@@ -15,5 +16,6 @@ pub mod embed;
 pub mod load;
 pub mod pipeline;
 pub mod progress;
+pub mod redact;
 pub mod store;
 pub mod sync;

@@ -13,7 +13,8 @@ use crate::chunk::Chunker;
 use crate::domain::{Chunk, CollectionName, EmbeddedChunk};
 use crate::embed::{Bm25, EmbedError, Embedder};
 use crate::load::{self, Format, LoadError};
-use crate::progress::Progress;
+use crate::progress::{Progress, Watch};
+use crate::redact;
 use crate::store::{StoreError, VectorStore};
 use crate::sync::{self, Plan};
 
@@ -48,6 +49,8 @@ pub struct IngestRequest {
     pub dry_run: bool,
     /// Show progress bars (when stderr is a terminal).
     pub progress: bool,
+    /// Progress for a caller to read while the run goes on.
+    pub watch: Option<Arc<Watch>>,
 }
 
 /// A file left out of the run, and why.
@@ -69,10 +72,14 @@ pub struct Summary {
     pub chunks: usize,
     /// Sources whose chunks were deleted because their file is gone (`--prune`).
     pub pruned: usize,
+    /// Stored sources this run did not include, kept because `prune` is off.
+    pub not_in_run: usize,
     pub skipped: Vec<Skipped>,
     pub seconds: f64,
     /// Wall time spent inside the embedding model.
     pub embed_seconds: f64,
+    /// Personal data replaced in the documents of this run, by kind (when redaction is on).
+    pub redacted: redact::Counts,
     pub chunks_per_second: f64,
 }
 
@@ -90,6 +97,8 @@ pub struct Ingestor {
     pub bm25: Arc<Bm25>,
     pub store: Arc<dyn VectorStore>,
     pub chunker: Arc<Chunker>,
+    /// Personal data redacted from documents before chunking (none: redaction is off).
+    pub redact: Vec<redact::Kind>,
 }
 
 impl Ingestor {
@@ -119,11 +128,18 @@ impl Ingestor {
                 .create_collection(name, self.embedder.dimension())
                 .await?;
         }
-        let plan = sync::plan(&on_disk, &self.store.inventory(name).await?);
+        let mut plan = sync::plan(&on_disk, &self.store.inventory(name).await?);
+        // The plan says what this run does: without prune, nothing is removed.
+        let not_in_run = if request.prune {
+            0
+        } else {
+            std::mem::take(&mut plan.removed).len()
+        };
         let mut summary = Summary {
             collection: name.to_string(),
             dry_run: request.dry_run,
             files: on_disk.len(),
+            not_in_run,
             ..Summary::default()
         };
         if !request.dry_run {
@@ -137,10 +153,11 @@ impl Ingestor {
                 .filter(|e| todo.contains(&e.source))
                 .collect();
             let stored = self
-                .ingest_files(name, work, &plan.changed, fingerprint, request.progress)
+                .ingest_files(name, work, &plan.changed, fingerprint, request)
                 .await?;
             summary.chunks = stored.chunks;
             summary.embed_seconds = stored.embed_time.as_secs_f64();
+            summary.redacted = stored.redacted;
             skipped.extend(stored.skipped);
             self.store.flush(name).await?;
         }
@@ -154,8 +171,14 @@ impl Ingestor {
     /// Everything besides the file's bytes that decides its chunks and vectors.
     fn fingerprint(&self) -> String {
         let s = self.chunker.settings();
+        // Turning redaction on (or changing its kinds) re-ingests every document.
+        let redact = if self.redact.is_empty() {
+            String::new()
+        } else {
+            format!(";redact={:?}", self.redact)
+        };
         format!(
-            "loader={LOADER_VERSION};model={};dim={};max_tokens={};overlap={}",
+            "loader={LOADER_VERSION};model={};dim={};max_tokens={};overlap={}{redact}",
             self.embedder.model_id(),
             self.embedder.dimension(),
             s.max_tokens,
@@ -170,14 +193,19 @@ impl Ingestor {
         files: Vec<FileEntry>,
         changed: &[String],
         fingerprint: String,
-        show_progress: bool,
+        request: &IngestRequest,
     ) -> Result<Stored, IngestError> {
-        let progress = Progress::new(files.len() as u64, show_progress);
+        let progress = Progress::new(
+            files.len() as u64,
+            request.progress,
+            request.watch.clone(),
+        );
         let (loaded_tx, loaded_rx) = mpsc::channel(LOADED_QUEUE);
         let (embedded_tx, embedded_rx) = mpsc::channel(EMBEDDED_QUEUE);
         let chunker = self.chunker.clone();
+        let kinds = self.redact.clone();
         let loader = tokio::task::spawn_blocking(move || {
-            load_stage(files, &chunker, &fingerprint, &loaded_tx)
+            load_stage(files, &chunker, &kinds, &fingerprint, &loaded_tx)
         });
         let models = Models {
             dense: self.embedder.clone(),
@@ -192,27 +220,22 @@ impl Ingestor {
         let embed_time = embed
             .await
             .map_err(|e| IngestError::Stage(e.to_string()))??;
-        let skipped = loader
+        let (skipped, redacted) = loader
             .await
             .map_err(|e| IngestError::Stage(e.to_string()))?;
         stored.embed_time = embed_time;
         stored.skipped = skipped;
+        stored.redacted = redacted;
         Ok(stored)
     }
 }
 
-/// Messages from the load stage.
-enum Loaded {
-    /// A file's chunks, in order.
-    Chunks(Vec<Chunk>),
-    /// The file now holds no text: its old chunks must go.
-    Emptied(String),
-}
+/// Messages from the load stage: a file's chunks, in order (none when it was skipped).
+type Loaded = Vec<Chunk>;
 
 /// Messages to the store stage.
 enum ToStore {
     Upsert(Vec<EmbeddedChunk>),
-    Clear(String),
     /// One more file is fully handed over.
     FileDone,
 }
@@ -222,60 +245,64 @@ struct Stored {
     chunks: usize,
     embed_time: Duration,
     skipped: Vec<Skipped>,
+    redacted: redact::Counts,
 }
 
-/// Reads, loads and chunks each file; returns the files it had to skip.
+/// Reads, loads and chunks each file; returns the files it had to skip and what it redacted.
 fn load_stage(
     files: Vec<FileEntry>,
     chunker: &Chunker,
+    kinds: &[redact::Kind],
     fingerprint: &str,
     out: &mpsc::Sender<Loaded>,
-) -> Vec<Skipped> {
+) -> (Vec<Skipped>, redact::Counts) {
     let ingested_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut skipped = Vec::new();
+    let mut redacted = redact::Counts::new();
     for file in files {
-        let message = match load_file(&file, chunker, fingerprint, &ingested_at) {
-            Ok(chunks) => Loaded::Chunks(chunks),
-            Err(LoadFailure::Empty) => {
-                skipped.push(skip(&file.source, &LoadError::Empty.to_string()));
-                Loaded::Emptied(file.source)
+        let loaded = load_file(&file, chunker, kinds, fingerprint, &ingested_at);
+        let message = match loaded.map(|(chunks, counts)| {
+            for (kind, n) in counts {
+                *redacted.entry(kind).or_default() += n;
             }
-            Err(LoadFailure::Other(reason)) => {
-                // Its chunks from an earlier run stay: a bad edit must not lose stored data.
+            chunks
+        }) {
+            Ok(chunks) => chunks,
+            Err(reason) => {
+                // Its chunks from an earlier run stay: a bad edit (or an emptied file, which
+                // is more often a failed save than a wish to delete) must not lose stored data.
                 skipped.push(skip(&file.source, &reason));
-                Loaded::Chunks(Vec::new())
+                Vec::new()
             }
         };
         if out.blocking_send(message).is_err() {
             break; // a later stage failed; it reports the error
         }
     }
-    skipped
-}
-
-enum LoadFailure {
-    Empty,
-    Other(String),
+    (skipped, redacted)
 }
 
 fn load_file(
     file: &FileEntry,
     chunker: &Chunker,
+    kinds: &[redact::Kind],
     fingerprint: &str,
     ingested_at: &str,
-) -> Result<Vec<Chunk>, LoadFailure> {
-    let bytes = std::fs::read(&file.path).map_err(|e| LoadFailure::Other(e.to_string()))?;
-    let doc = match load::load(&file.source, &file.path, &bytes) {
-        Ok(doc) => doc,
-        Err(LoadError::Empty) => return Err(LoadFailure::Empty),
-        Err(e) => return Err(LoadFailure::Other(e.to_string())),
-    };
+) -> Result<(Vec<Chunk>, redact::Counts), String> {
+    let bytes = std::fs::read(&file.path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut doc = load::load(&file.source, &file.path, &bytes).map_err(|e| e.to_string())?;
+    let mut counts = redact::Counts::new();
+    if !kinds.is_empty() {
+        for section in &mut doc.sections {
+            section.text = redact::redact(&section.text, kinds, &mut counts);
+        }
+    }
     let hash = sync::doc_hash(&bytes, fingerprint);
     let pieces = chunker.split(&doc);
     if pieces.is_empty() {
-        return Err(LoadFailure::Empty);
+        return Err(LoadError::Empty.to_string());
     }
-    Ok(sync::chunks(&doc, &hash, pieces, ingested_at))
+    Ok((sync::chunks(&doc, &hash, pieces, ingested_at), counts))
 }
 
 /// The two encoders every chunk goes through.
@@ -295,10 +322,7 @@ async fn embed_stage(
     let mut done_files = 0;
     let mut spent = Duration::ZERO;
     while let Some(loaded) = input.recv().await {
-        match loaded {
-            Loaded::Chunks(chunks) => batch.extend(chunks),
-            Loaded::Emptied(source) => send(&out, ToStore::Clear(source)).await?,
-        }
+        batch.extend(loaded);
         done_files += 1;
         if batch.len() >= EMBED_BATCH {
             spent += embed_and_send(&models, std::mem::take(&mut batch), &out).await?;
@@ -382,7 +406,6 @@ async fn store_stage(
                 stored.chunks += chunks.len();
                 store.upsert(name, chunks).await?;
             }
-            ToStore::Clear(source) => store.delete_sources(name, &[source]).await?,
             ToStore::FileDone => files += 1,
         }
         progress.update(files, stored.chunks as u64);
@@ -430,6 +453,10 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<FileEntry>, Vec<Skipped>), IngestE
             let source = source_of(root, entry.path());
             if Format::of(entry.path()).is_none() {
                 skipped.push(skip(&source, &LoadError::Unsupported.to_string()));
+                continue;
+            }
+            if entry.metadata().is_ok_and(|m| m.len() > load::MAX_FILE_BYTES) {
+                skipped.push(skip(&source, &LoadError::TooLarge.to_string()));
                 continue;
             }
             if files.contains_key(&source) {

@@ -160,9 +160,58 @@ pub enum Rated {
     UnknownAnswer,
 }
 
+/// Who asked a question: kept with the answer so a user's data can be deleted, and so a query
+/// key reads only its own answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asker {
+    /// The `X-Client-Id` header or the caller's address.
+    pub client: Option<String>,
+    /// The query key's id, when one asked.
+    pub key_id: Option<String>,
+}
+
+/// What deleting a client's data removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Forgotten {
+    pub client_id: String,
+    /// Their answers (with every rating and review of them).
+    pub answers: usize,
+    /// Their ratings of other answers.
+    pub ratings: usize,
+    pub preferences: usize,
+}
+
+/// One admin action, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// `admin` (the admin key), or `open:ADDRESS` on a server without keys.
+    pub actor: String,
+    /// The method and route, e.g. `DELETE /v1/collections/{name}`.
+    pub action: String,
+    /// The concrete path with its query, e.g. `/v1/collections/support`.
+    pub target: String,
+    pub status: u16,
+}
+
 pub trait AnswerLog: Send + Sync {
     /// Appends an answer; on return it is on disk.
-    fn append(&self, collection: &str, question: &str, answer: &Answer) -> Result<(), LogError>;
+    fn append(
+        &self,
+        collection: &str,
+        question: &str,
+        answer: &Answer,
+        asker: &Asker,
+    ) -> Result<(), LogError>;
+    /// Who asked the question an answer answers; `None` when the answer is unknown.
+    fn asker(&self, answer_id: &str) -> Result<Option<Asker>, LogError>;
+    /// Deletes everything a client left: their answers (with their ratings and reviews),
+    /// their ratings of other answers and their preferences. One transaction.
+    fn forget_client(&self, client: &str) -> Result<Forgotten, LogError>;
+    /// Records an admin action; on disk on return.
+    fn audit(&self, entry: &AuditEntry) -> Result<(), LogError>;
+    /// The newest admin actions first, at most `limit`.
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, LogError>;
     /// Records a client's rating, replacing that client's earlier one; on disk on return.
     fn rate(&self, answer_id: &str, feedback: &Feedback) -> Result<Rated, LogError>;
     fn get(&self, answer_id: &str) -> Result<Option<LoggedAnswer>, LogError>;

@@ -10,7 +10,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use crate::db::{from_json, from_text, json, parse_time, storage, time_text, to_text, Db};
 
 use super::{
-    AnswerFilter, AnswerLog, Feedback, LogError, LoggedAnswer, Page, Preference, Rated, Review,
+    AnswerFilter, AnswerLog, Asker, AuditEntry, Feedback, Forgotten, LogError, LoggedAnswer, Page,
+    Preference, Rated, Review,
 };
 use crate::rag::answer::Answer;
 
@@ -43,7 +44,21 @@ CREATE TABLE IF NOT EXISTS preferences (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     collection      TEXT NOT NULL,
     preference_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    status  INTEGER NOT NULL
 );";
+
+/// Columns added after the first release, with their type: added to an older file on open.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("answers", "client", "TEXT"),
+    ("answers", "key_id", "TEXT"),
+];
 
 pub struct SqliteLog {
     db: Db,
@@ -52,9 +67,16 @@ pub struct SqliteLog {
 impl SqliteLog {
     /// Opens (or creates) `answers.sqlite3` in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, LogError> {
-        Ok(Self {
-            db: Db::open(data_dir, "answers.sqlite3", SCHEMA)?,
-        })
+        let db = Db::open(data_dir, "answers.sqlite3", SCHEMA)?;
+        {
+            let c = db.lock();
+            for (table, column, kind) in ADDED_COLUMNS {
+                add_column(&c, table, column, kind)?;
+            }
+            c.execute_batch("CREATE INDEX IF NOT EXISTS answers_by_client ON answers (client);")
+                .map_err(storage)?;
+        }
+        Ok(Self { db })
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
@@ -105,13 +127,20 @@ impl SqliteLog {
 }
 
 impl AnswerLog for SqliteLog {
-    fn append(&self, collection: &str, question: &str, answer: &Answer) -> Result<(), LogError> {
+    fn append(
+        &self,
+        collection: &str,
+        question: &str,
+        answer: &Answer,
+        asker: &Asker,
+    ) -> Result<(), LogError> {
         let json = json(answer)?;
         self.connection()
             .execute(
                 "INSERT INTO answers
-                 (answer_id, created_at, collection, variant, question, hallucinated, answer_json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 (answer_id, created_at, collection, variant, question, hallucinated, answer_json,
+                  client, key_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     answer.answer_id,
                     time_text(Utc::now()),
@@ -119,11 +148,122 @@ impl AnswerLog for SqliteLog {
                     answer.variant,
                     question,
                     answer.grounding.hallucinated,
-                    json
+                    json,
+                    asker.client,
+                    asker.key_id
                 ],
             )
             .map_err(storage)?;
         Ok(())
+    }
+
+    fn asker(&self, answer_id: &str) -> Result<Option<Asker>, LogError> {
+        self.connection()
+            .query_row(
+                "SELECT client, key_id FROM answers WHERE answer_id = ?1",
+                [answer_id],
+                |r| {
+                    Ok(Asker {
+                        client: r.get(0)?,
+                        key_id: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(storage)
+            .map_err(LogError::from)
+    }
+
+    fn forget_client(&self, client: &str) -> Result<Forgotten, LogError> {
+        let mut c = self.connection();
+        let tx = c.transaction().map_err(storage)?;
+        let theirs = "SELECT answer_id FROM answers WHERE client = ?1";
+        let ratings = tx
+            .execute(
+                "DELETE FROM feedback WHERE client = ?1
+                 AND answer_id NOT IN (SELECT answer_id FROM answers WHERE client = ?1)",
+                [client],
+            )
+            .map_err(storage)?;
+        tx.execute(
+            &format!("DELETE FROM feedback WHERE answer_id IN ({theirs})"),
+            [client],
+        )
+        .map_err(storage)?;
+        tx.execute(
+            &format!("DELETE FROM reviews WHERE answer_id IN ({theirs})"),
+            [client],
+        )
+        .map_err(storage)?;
+        // A preference is the client's own, or compares one of their answers.
+        let preferences = tx
+            .execute(
+                &format!(
+                    "DELETE FROM preferences WHERE json_extract(preference_json, '$.client') = ?1
+                     OR json_extract(preference_json, '$.left.answer_id') IN ({theirs})
+                     OR json_extract(preference_json, '$.right.answer_id') IN ({theirs})"
+                ),
+                [client],
+            )
+            .map_err(storage)?;
+        let answers = tx
+            .execute("DELETE FROM answers WHERE client = ?1", [client])
+            .map_err(storage)?;
+        tx.commit().map_err(storage)?;
+        Ok(Forgotten {
+            client_id: client.to_owned(),
+            answers,
+            ratings,
+            preferences,
+        })
+    }
+
+    fn audit(&self, entry: &AuditEntry) -> Result<(), LogError> {
+        self.connection()
+            .execute(
+                "INSERT INTO audit (at, actor, action, target, status) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    time_text(entry.at),
+                    entry.actor,
+                    entry.action,
+                    entry.target,
+                    entry.status
+                ],
+            )
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, LogError> {
+        let c = self.connection();
+        let mut statement = c
+            .prepare_cached(
+                "SELECT at, actor, action, target, status FROM audit ORDER BY seq DESC LIMIT ?1",
+            )
+            .map_err(storage)?;
+        let rows = statement
+            .query_map([limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, actor, action, target, status) = row.map_err(storage)?;
+            out.push(AuditEntry {
+                at: parse_time(&at)?,
+                actor,
+                action,
+                target,
+                status,
+            });
+        }
+        Ok(out)
     }
 
     fn rate(&self, answer_id: &str, feedback: &Feedback) -> Result<Rated, LogError> {
@@ -349,4 +489,21 @@ fn where_clauses(filter: &AnswerFilter) -> (Vec<String>, Vec<rusqlite::types::Va
         });
     }
     (clauses, values)
+}
+
+/// Adds `column` to `table` unless it is there (SQLite has no ADD COLUMN IF NOT EXISTS).
+fn add_column(c: &Connection, table: &str, column: &str, kind: &str) -> Result<(), LogError> {
+    let mut statement = c
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .map_err(storage)?;
+    let names = statement
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(storage)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(storage)?;
+    if !names.iter().any(|n| n == column) {
+        c.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind};"))
+            .map_err(storage)?;
+    }
+    Ok(())
 }

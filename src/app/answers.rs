@@ -12,13 +12,20 @@ use tokio::sync::mpsc;
 use super::{AppError, Cairn};
 use crate::answer_log::stats::{self, Stats, Tally};
 use crate::answer_log::{
-    AnswerFilter, Feedback, LoggedAnswer, Page, Preference, Rated, Rating, Reason, Review,
+    AnswerFilter, Asker, AuditEntry, Forgotten, Feedback, LoggedAnswer, Page, Preference, Rated, Rating, Reason, Review,
 };
 use crate::ground::{Check, GroundError, Grounding, Method};
 use crate::insights::{self, Insights};
 use crate::monitor;
 use crate::rag::answer::{Answer, AnswerCost, AnswerEvent, Question};
 use crate::rag::citations::Citation;
+
+fn asker_of(q: &Question) -> Asker {
+    Asker {
+        client: q.client.clone(),
+        key_id: q.key_id.clone(),
+    }
+}
 
 /// Insights look at this many of the newest answers that went wrong.
 const INSIGHT_ANSWERS: usize = 1000;
@@ -68,7 +75,7 @@ impl Cairn {
     /// question refused before answering (unknown variant or collection) is not counted.
     pub async fn ask(&self, collection: &CollectionName, q: Question) -> Result<Answer, AppError> {
         let q = self.assigned(collection.as_str(), q).await;
-        let question = q.text.clone();
+        let (question, asker) = (q.text.clone(), asker_of(&q));
         let prepared = self.answerer.prepare(collection, q).await?;
         let mut answer = match self.answerer.answer(prepared).await {
             Ok(answer) => answer,
@@ -78,7 +85,7 @@ impl Cairn {
             }
         };
         self.price(&mut answer);
-        self.record(collection, &question, &answer).await?;
+        self.record(collection, &question, &answer, asker).await?;
         Ok(answer)
     }
 
@@ -119,7 +126,7 @@ impl Cairn {
         q: Question,
     ) -> Result<mpsc::Receiver<AskEvent>, AppError> {
         let q = self.assigned(collection.as_str(), q).await;
-        let question = q.text.clone();
+        let (question, asker) = (q.text.clone(), asker_of(&q));
         let prepared = self.answerer.prepare(collection, q).await?;
         let mut events = self.answerer.stream(prepared);
         let (tx, rx) = mpsc::channel(32);
@@ -131,7 +138,8 @@ impl Cairn {
                     AnswerEvent::Token(t) => AskEvent::Token(t),
                     AnswerEvent::Done(mut answer) => {
                         this.price(&mut answer);
-                        match this.record(&collection, &question, &answer).await {
+                        let asker = asker.clone();
+                        match this.record(&collection, &question, &answer, asker).await {
                             Ok(()) => AskEvent::Done(answer),
                             Err(e) => AskEvent::Failed(e),
                         }
@@ -155,9 +163,12 @@ impl Cairn {
         collection: &CollectionName,
         question: &str,
         answer: &Answer,
+        asker: Asker,
     ) -> Result<(), AppError> {
-        let (c, q, a) = (collection.to_string(), question.to_owned(), answer.clone());
-        self.logged(move |log| log.append(&c, &q, &a)).await?;
+        let (c, a) = (collection.to_string(), answer.clone());
+        // The log keeps the question as redacted (when configured): PMs read it, users paste.
+        let q = self.redactor.questions(question);
+        self.logged(move |log| log.append(&c, &q, &a, &asker)).await?;
         monitor::answer(collection.as_str(), answer);
         Ok(())
     }
@@ -185,15 +196,23 @@ impl Cairn {
     }
 
     /// Stores a person's choice between two logged answers to one question.
-    pub async fn prefer(&self, preference: Preference) -> Result<Preference, AppError> {
-        for side in [&preference.left, &preference.right] {
+    /// Each side's variant is the one its logged answer records (not what the client says),
+    /// so a tally cannot be skewed by a mislabelled side.
+    pub async fn prefer(&self, mut preference: Preference) -> Result<Preference, AppError> {
+        for side in [&mut preference.left, &mut preference.right] {
             let logged = self.logged_answer(&side.answer_id).await?;
-            if logged.question != preference.question {
+            if logged.question != preference.question || logged.collection != preference.collection
+            {
                 return Err(AppError::InvalidPreference(format!(
-                    "answer {:?} answers another question",
+                    "answer {:?} answers another question or collection",
                     side.answer_id
                 )));
             }
+            side.variant = logged
+                .answer
+                .variant
+                .clone()
+                .unwrap_or_else(|| crate::rag::answer::DEFAULT_VARIANT.to_owned());
         }
         if preference.left.answer_id == preference.right.answer_id {
             return Err(AppError::InvalidPreference(
@@ -211,6 +230,37 @@ impl Cairn {
             .logged(move |log| log.preferences(collection.as_deref()))
             .await?;
         Ok(stats::tally(&all))
+    }
+
+    /// Fails with "not found" unless `reader` (a query key's id) asked the question; `None`
+    /// (the admin key, an open server) reads every answer. Not found rather than forbidden, so
+    /// a query key learns nothing about answers that are not its own.
+    pub async fn check_reader(&self, answer_id: &str, reader: Option<&str>) -> Result<(), AppError> {
+        let Some(reader) = reader.map(str::to_owned) else {
+            return Ok(());
+        };
+        let id = answer_id.to_owned();
+        let asker = self.logged(move |log| log.asker(&id)).await?;
+        match asker {
+            Some(a) if a.key_id.as_deref() == Some(reader.as_str()) => Ok(()),
+            _ => Err(AppError::AnswerNotFound(answer_id.to_owned())),
+        }
+    }
+
+    /// Deletes what one client left in the answer log (answers, ratings, preferences).
+    pub async fn forget_client(&self, client: &str) -> Result<Forgotten, AppError> {
+        let client = client.to_owned();
+        self.logged(move |log| log.forget_client(&client)).await
+    }
+
+    /// Records an admin action in the audit log.
+    pub async fn audit(&self, entry: AuditEntry) -> Result<(), AppError> {
+        self.logged(move |log| log.audit(&entry)).await
+    }
+
+    /// The newest admin actions first.
+    pub async fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, AppError> {
+        self.logged(move |log| log.audit_log(limit)).await
     }
 
     pub async fn logged_answer(&self, answer_id: &str) -> Result<LoggedAnswer, AppError> {

@@ -1,9 +1,11 @@
 //! Collections, search and document upload.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use cairn_ingest::domain::CollectionName;
 use cairn_ingest::pipeline::{IngestRequest, Summary};
+use cairn_ingest::progress::Watch;
 use cairn_ingest::store::CollectionInfo;
 
 use super::{AppError, Cairn};
@@ -66,6 +68,7 @@ impl Cairn {
         &self,
         name: &CollectionName,
     ) -> Result<(bool, CollectionInfo), AppError> {
+        let _writer = self.writers.write(name).await;
         let existed = self.store.collection(name).await?.is_some();
         let dimension = self.retriever.embedder.dimension();
         self.store.create_collection(name, dimension).await?;
@@ -77,6 +80,7 @@ impl Cairn {
     }
 
     pub async fn delete_collection(&self, name: &CollectionName) -> Result<(), AppError> {
+        let _writer = self.writers.write(name).await;
         if self.store.delete_collection(name).await? {
             Ok(())
         } else {
@@ -98,13 +102,16 @@ impl Cairn {
         &self,
         collection: CollectionName,
         dir: PathBuf,
+        watch: Option<Arc<Watch>>,
     ) -> Result<Summary, AppError> {
+        let _writer = self.writers.write(&collection).await;
         let request = IngestRequest {
             paths: vec![dir],
             collection,
             prune: false,
             dry_run: false,
             progress: false,
+            watch,
         };
         Ok(self.ingestor.run(&request).await?)
     }

@@ -54,6 +54,8 @@ pub enum AppError {
     Experiment(#[from] ExperimentError),
     #[error("experiment {0:?} does not exist")]
     ExperimentNotFound(String),
+    #[error("upload job {0} not found")]
+    JobNotFound(String),
     #[error("passage {chunk:?} is not in collection {collection:?}")]
     ChunkNotFound { collection: String, chunk: String },
     #[error("{0}")]

@@ -223,6 +223,7 @@ impl Cairn {
             variant: Some(variant.to_owned()),
             client: None,
             experiment: None,
+            key_id: None,
         };
         match self.answer_traced(collection, question).await {
             Ok(traced) => self.score(variant, item, traced).await,

@@ -6,7 +6,9 @@ use serde::Serialize;
 use super::{AppError, Cairn};
 use crate::answer_log::AnswerFilter;
 use crate::experiments::report::{self, Results};
-use crate::experiments::{assign, Assignment, Experiment, ExperimentSpec, Origin, Registry};
+use crate::experiments::{
+    assign, Assignment, Experiment, ExperimentSpec, Origin, Registry, State,
+};
 use crate::rag::answer::Question;
 
 /// An experiment with its results so far.
@@ -18,11 +20,31 @@ pub struct ExperimentReport {
 }
 
 /// The experiments of the configuration, checked against the variants, with those stored.
+/// A stored running experiment that no longer fits (a variant was removed from the config, or
+/// a configured experiment now splits its collection) is stopped with a warning rather than
+/// failing the start or every question: the configuration, which has no API to fix it, wins.
 pub(super) fn registry(
     configured: &std::collections::BTreeMap<String, ExperimentSpec>,
     stored: Vec<Experiment>,
     variants: &[String],
 ) -> Result<Registry, AppError> {
+    let stored = stored.into_iter().map(|mut e| {
+        if e.spec.state != State::Running || configured.contains_key(&e.name) {
+            return e;
+        }
+        let why = match e.spec.check(&e.name, variants) {
+            Err(err) => Some(err.to_string()),
+            Ok(()) => configured
+                .iter()
+                .find(|(_, spec)| spec.overlaps(&e.spec))
+                .map(|(name, _)| format!("the configured experiment {name:?} splits the same collection")),
+        };
+        if let Some(why) = why {
+            tracing::warn!(experiment = %e.name, reason = %why, "stopping a stored experiment that no longer fits the configuration");
+            e.spec.state = State::Stopped;
+        }
+        e
+    });
     let mut registry = Registry::new(stored);
     for (name, spec) in configured {
         spec.check(name, variants)?;

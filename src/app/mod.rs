@@ -9,6 +9,8 @@ mod datasets;
 mod error;
 mod evals;
 mod experiments;
+mod jobs;
+mod locks;
 
 use std::sync::Arc;
 
@@ -16,6 +18,7 @@ use tokio::sync::RwLock;
 
 use cairn_ingest::embed::{Bm25, Embedder};
 use cairn_ingest::pipeline::Ingestor;
+use cairn_ingest::redact;
 use cairn_ingest::store::VectorStore;
 
 pub use answers::{AskEvent, ExportRow, GroundingRequest, Traced};
@@ -23,6 +26,7 @@ pub use collections::Passage;
 pub use error::AppError;
 pub use evals::{EvalDataset, EvalRequest};
 pub use experiments::ExperimentReport;
+pub use jobs::{Job, JobFailure, JobState, JobStatus, UploadDir};
 
 use crate::answer_log::stats::Pricing;
 use crate::answer_log::{AnswerLog, LogError};
@@ -44,6 +48,26 @@ pub struct Cairn {
     /// Read on every question, written only when an experiment is put.
     experiments: RwLock<Registry>,
     pricing: Pricing,
+    writers: locks::CollectionLocks,
+    /// What is redacted from questions before they are logged.
+    redactor: QuestionRedactor,
+    jobs: jobs::Jobs,
+    upload_wait: std::time::Duration,
+}
+
+/// Redacts questions for the answer log, when `redact.questions` is on.
+struct QuestionRedactor(Vec<redact::Kind>);
+
+impl QuestionRedactor {
+    fn questions(&self, question: &str) -> String {
+        if self.0.is_empty() {
+            return question.to_owned();
+        }
+        let mut counts = redact::Counts::new();
+        let out = redact::redact(question, &self.0, &mut counts);
+        crate::monitor::redacted(&counts);
+        out
+    }
 }
 
 fn variant_names(answerer: &Answerer) -> Vec<String> {
@@ -68,6 +92,7 @@ impl Cairn {
             bm25: retriever.bm25.clone(),
             store: store.clone(),
             chunker: services::chunker(settings)?,
+            redact: settings.ingest_redaction(),
         };
         let evals = Arc::new(EvalStore::open(&settings.data_dir)?);
         let experiments = experiments::registry(
@@ -84,7 +109,20 @@ impl Cairn {
             evals,
             experiments: RwLock::new(experiments),
             pricing: settings.pricing.clone(),
+            writers: locks::CollectionLocks::default(),
+            jobs: jobs::Jobs::new(&settings.data_dir),
+            upload_wait: std::time::Duration::from_millis(settings.limits.upload_wait_ms),
+            redactor: QuestionRedactor(if settings.redact.questions {
+                settings.redact.kinds.clone()
+            } else {
+                Vec::new()
+            }),
         }))
+    }
+
+    /// How long an upload request waits for its job before answering 202.
+    pub fn upload_wait(&self) -> std::time::Duration {
+        self.upload_wait
     }
 
     /// The ingest pipeline over the app's own store and embedder (the embedded store allows one

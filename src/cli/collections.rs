@@ -2,8 +2,17 @@
 
 use cairn_ingest::domain::CollectionName;
 
+use cairn_ingest::store::CollectionInfo;
+
+use super::remote::{read_access, ReadAccess};
 use crate::config::Settings;
 use crate::services;
+
+/// `GET /v1/collections`, when a running server is asked.
+#[derive(serde::Deserialize)]
+struct Listed {
+    collections: Vec<CollectionInfo>,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,10 +32,17 @@ enum Action {
 }
 
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
-    let store = services::vector_store(settings)?;
     match args.action.unwrap_or(Action::List) {
         Action::List => {
-            let collections = store.list_collections().await?;
+            let collections: Vec<CollectionInfo> = match read_access(settings)? {
+                ReadAccess::Local(_lock) => {
+                    services::vector_store(settings)?.list_collections().await?
+                }
+                ReadAccess::Remote(server) => {
+                    let list: Listed = server.get("/v1/collections").await?;
+                    list.collections
+                }
+            };
             if args.json {
                 println!("{}", serde_json::json!({ "collections": collections }));
             } else if collections.is_empty() {
@@ -41,6 +57,9 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
             }
         }
         Action::Delete { name } => {
+            // Deleting under a running server would pull the files from under it.
+            let _data_lock = super::own_data_dir(settings)?;
+            let store = services::vector_store(settings)?;
             if !store.delete_collection(&name).await? {
                 anyhow::bail!("collection {name:?} does not exist (see `cairn collections list`)");
             }

@@ -67,6 +67,7 @@ fn threshold(text: &str) -> Result<(String, f64), String> {
 }
 
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
+    let _data_lock = super::own_data_dir(settings)?;
     let dataset = match (&args.dataset, &args.dataset_file) {
         (Some(name), _) => EvalDataset::Stored {
             name: name.clone(),

@@ -28,6 +28,7 @@ pub struct Args {
 }
 
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
+    let _data_lock = super::own_data_dir(settings)?;
     let ingestor = services::ingestor(settings)?;
     let request = IngestRequest {
         paths: args.paths,
@@ -35,6 +36,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
         prune: args.prune,
         dry_run: args.dry_run,
         progress: !args.json,
+        watch: None,
     };
     let summary = ingestor.run(&request).await?;
     if args.json {
@@ -60,10 +62,13 @@ fn render(s: &Summary) -> String {
         p.changed.len(),
         p.unchanged.len(),
         p.removed.len(),
-        if s.pruned > 0 || s.dry_run || p.removed.is_empty() {
-            ""
+        if s.not_in_run == 0 {
+            String::new()
         } else {
-            " (kept: use --prune to delete)"
+            format!(
+                "; {} stored files not in this run kept (--prune deletes them)",
+                s.not_in_run
+            )
         },
     );
     if s.dry_run {

@@ -4,6 +4,7 @@ mod collections;
 mod datasets;
 mod eval;
 mod ingest;
+mod remote;
 mod search;
 mod serve;
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
+use crate::data_lock::DataDirLock;
 
 /// cairn: chat with your documents, and know how well it answers.
 #[derive(Debug, Parser)]
@@ -57,4 +59,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Datasets(args) => datasets::run(&settings, args).await,
         Command::Eval(args) => eval::run(&settings, args).await,
     }
+}
+
+/// Takes the data directory for a command that writes the embedded store (or serves it), or
+/// fails naming the process that holds it. A Qdrant server needs no lock.
+fn own_data_dir(settings: &Settings) -> anyhow::Result<Option<DataDirLock>> {
+    if settings.qdrant_url.is_some() {
+        return Ok(None);
+    }
+    DataDirLock::acquire_or_fail(&settings.data_dir).map(Some)
 }

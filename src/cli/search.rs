@@ -2,8 +2,9 @@
 
 use cairn_ingest::domain::CollectionName;
 use cairn_ingest::store::{SourceFilter, StoreError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::remote::{read_access, ReadAccess};
 use crate::config::Settings;
 use crate::retrieve::{Hit as Retrieved, Mode, SearchOptions};
 use crate::services;
@@ -36,8 +37,9 @@ pub struct Args {
     query: Vec<String>,
 }
 
-/// One result of `--json` output; the field names are a stable contract.
-#[derive(Serialize)]
+/// One result of `--json` output; the field names are a stable contract (and a subset of
+/// `/search`'s, so a running server's results read into it).
+#[derive(Serialize, Deserialize)]
 struct Hit {
     source: String,
     heading: String,
@@ -46,7 +48,36 @@ struct Hit {
     chunk_id: String,
 }
 
+#[derive(Deserialize)]
+struct Results {
+    results: Vec<Hit>,
+}
+
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
+    let hits = match read_access(settings)? {
+        ReadAccess::Local(_lock) => search_here(settings, &args).await?,
+        ReadAccess::Remote(server) => {
+            let body = serde_json::json!({
+                "query": args.query.join(" "),
+                "top_k": args.top_k,
+                "mode": args.mode,
+                "per_source": args.per_source,
+                "rerank": !args.no_rerank,
+                "filter": { "sources": args.sources },
+            });
+            let path = format!("/v1/collections/{}/search", args.collection);
+            server.post::<Results>(&path, &body).await?.results
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::json!({ "results": hits }));
+    } else {
+        print!("{}", render(&hits));
+    }
+    Ok(())
+}
+
+async fn search_here(settings: &Settings, args: &Args) -> anyhow::Result<Vec<Hit>> {
     let store = services::vector_store(settings)?;
     if store.collection(&args.collection).await?.is_none() {
         return Err(StoreError::NotFound(args.collection.to_string()).into());
@@ -55,7 +86,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let options = SearchOptions {
         top_k: args.top_k.into(),
         filter: SourceFilter {
-            sources: args.sources,
+            sources: args.sources.clone(),
         },
         mode: args.mode,
         per_source: args.per_source,
@@ -64,13 +95,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let hits = retriever
         .search(&args.collection, &args.query.join(" "), &options)
         .await?;
-    if args.json {
-        let results: Vec<Hit> = hits.into_iter().map(hit).collect();
-        println!("{}", serde_json::json!({ "results": results }));
-    } else {
-        print!("{}", render(&hits));
-    }
-    Ok(())
+    Ok(hits.into_iter().map(hit).collect())
 }
 
 fn hit(h: Retrieved) -> Hit {
@@ -83,21 +108,18 @@ fn hit(h: Retrieved) -> Hit {
     }
 }
 
-fn render(hits: &[Retrieved]) -> String {
+fn render(hits: &[Hit]) -> String {
     if hits.is_empty() {
         return "no results\n".into();
     }
     let mut out = String::new();
     for (i, hit) in hits.iter().enumerate() {
-        let h = &hit.chunk;
-        let heading = h.payload.heading_text();
-        let place = if heading.is_empty() {
+        let place = if hit.heading.is_empty() {
             String::new()
         } else {
-            format!(" > {heading}")
+            format!(" > {}", hit.heading)
         };
-        let snippet: String = h
-            .payload
+        let snippet: String = hit
             .text
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -107,7 +129,7 @@ fn render(hits: &[Retrieved]) -> String {
             "{}. [{:.3}] {}{place}\n   {snippet}\n",
             i + 1,
             hit.score,
-            h.payload.source
+            hit.source
         );
     }
     out

@@ -142,7 +142,7 @@ impl ExperimentSpec {
     }
 
     /// Whether two running experiments would both split some collection's queries.
-    fn overlaps(&self, other: &ExperimentSpec) -> bool {
+    pub fn overlaps(&self, other: &ExperimentSpec) -> bool {
         self.state == State::Running
             && other.state == State::Running
             && match (&self.collection, &other.collection) {

@@ -3,16 +3,18 @@
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
+use axum::Extension;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::auth::Caller;
 use super::error::{Code, ErrorBody};
 use super::json::{Client, Json, Path, Query};
 use super::{ApiError, AppState};
 use crate::answer_log::stats::{Stats, Tally};
 use crate::answer_log::{
-    AnswerFilter, Feedback, LoggedAnswer, Page, Preference, Preferred, Rating, Reason, Review,
+    AnswerFilter, AuditEntry, Feedback, Forgotten, LoggedAnswer, Page, Preference, Preferred, Rating, Reason, Review,
     Side, Verdict,
 };
 use crate::insights::Insights;
@@ -53,8 +55,10 @@ pub async fn feedback(
     State(app): State<AppState>,
     Path(id): Path<String>,
     Client(client): Client,
+    caller: Option<Extension<Caller>>,
     Json(request): Json<FeedbackRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    app.check_reader(&id, reader(&caller)).await?;
     let feedback = Feedback {
         rating: request.rating,
         reason: request.reason,
@@ -214,8 +218,15 @@ pub async fn preferences(
 pub async fn get(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    caller: Option<Extension<Caller>>,
 ) -> Result<axum::Json<LoggedAnswer>, ApiError> {
+    app.check_reader(&id, reader(&caller)).await?;
     Ok(axum::Json(app.logged_answer(&id).await?))
+}
+
+/// The query key whose own answers are the only ones it may read or rate.
+fn reader(caller: &Option<Extension<Caller>>) -> Option<&str> {
+    caller.as_ref().and_then(|Extension(c)| c.query_key())
 }
 
 /// Query parameters of `GET /v1/answers`.
@@ -269,6 +280,62 @@ pub async fn list(
         needs_review: params.needs_review,
     };
     Ok(axum::Json(app.answers(filter, limit, params.cursor).await?))
+}
+
+/// Whose data to delete.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ForgetParams {
+    /// The `X-Client-Id` (or address) the answers and ratings were recorded under.
+    #[param(min_length = 1, max_length = 200)]
+    pub client_id: String,
+}
+
+/// Deletes one user's data: every answer they asked for (with all its ratings and its
+/// review), their ratings of other answers and their preferences. Audited.
+#[utoipa::path(delete, operation_id = "forget_client", path = "/v1/answers", tag = "feedback", params(ForgetParams),
+    responses((status = 200, body = Forgotten, description = "what was deleted (zeros when nothing was stored)"),
+              (status = 400, body = ErrorBody)))]
+pub async fn forget(
+    State(app): State<AppState>,
+    Query(params): Query<ForgetParams>,
+) -> Result<axum::Json<Forgotten>, ApiError> {
+    let client = params.client_id.trim();
+    if client.is_empty() || client.chars().count() > 200 {
+        return Err(ApiError::new(Code::InvalidQueryParameters)
+            .message("client_id must have 1 to 200 characters"));
+    }
+    Ok(axum::Json(app.forget_client(client).await?))
+}
+
+/// Query parameters of `GET /v1/audit`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// How many of the newest entries (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+}
+
+/// The audit log: every admin action (who, what, when, and the status it got), newest first.
+#[utoipa::path(get, operation_id = "audit_log", path = "/v1/audit", tag = "feedback", params(AuditParams),
+    responses((status = 200, body = AuditLog), (status = 400, body = ErrorBody)))]
+pub async fn audit(
+    State(app): State<AppState>,
+    Query(params): Query<AuditParams>,
+) -> Result<axum::Json<AuditLog>, ApiError> {
+    let limit = params.limit.unwrap_or(100);
+    super::validate::range(limit, 1000, "limit", Code::LimitOutOfRange, "use 1 to 1000")?;
+    Ok(axum::Json(AuditLog {
+        entries: app.audit_log(limit).await?,
+    }))
 }
 
 /// Rated answers as JSON Lines, one row per rating of the requested kind (all ratings when

@@ -65,7 +65,7 @@ error_codes! {
     InvalidVariants: "invalid_variants", BAD_REQUEST, "the variants of the evaluation are not valid", "name each variant once, at most 10 of them";
     UnknownVariant: "unknown_variant", BAD_REQUEST, "unknown variant", "omit \"variant\", or use one of the [variants] of the configuration";
     EmptyAnswer: "empty_answer", BAD_REQUEST, "answer is empty", "send a non-empty \"answer\"";
-    AnswerTooLong: "answer_too_long", BAD_REQUEST, "answer is too long", "shorten the answer (at most 20000 characters)";
+    AnswerTooLong: "answer_too_long", BAD_REQUEST, "answer is too long", "shorten the answer (at most 20000 characters and 200 sentences)";
     EmptyContext: "empty_context", BAD_REQUEST, "context has no passages", "send the passages the answer was written from, as \"context\": [\"...\"]";
     ContextTooLong: "context_too_long", BAD_REQUEST, "context is too long", "send only the passages the answer was written from (at most 100 passages, 200000 characters)";
     NoLlmConfigured: "no_llm_configured", BAD_REQUEST, "the llm_judge method needs a language model, and none is configured", "set llm.base_url (CAIRN_LLM__BASE_URL), or use \"method\": \"lexical\"";
@@ -84,8 +84,16 @@ error_codes! {
     ExperimentConflict: "experiment_conflict", CONFLICT, "another running experiment splits the same collection", "stop the other experiment (\"state\": \"stopped\") or give this one another collection";
     ExperimentReadOnly: "experiment_read_only", CONFLICT, "the experiment is defined in the configuration file", "change it in cairn.toml ([experiments.NAME]) and restart, or create an experiment with another name";
     ExperimentNotFound: "experiment_not_found", NOT_FOUND, "the experiment does not exist", "list experiments with GET /v1/experiments, or create one with PUT /v1/experiments/{name}";
+    JobNotFound: "job_not_found", NOT_FOUND, "the upload job is not known", "use the job_id of a 202 upload response; finished jobs are kept until 200 newer ones finish, and not across restarts";
+    TooManyFiles: "too_many_files", BAD_REQUEST, "the upload holds too many files", "send at most 1000 files per upload (several uploads are fine)";
     ChunkNotFound: "chunk_not_found", NOT_FOUND, "the passage is not in the collection", "use a chunk_id of a citation or a /search hit of this collection";
     InvalidPreference: "invalid_preference", BAD_REQUEST, "the preference is not valid", "give two different logged answers to the same question, as \"left\" and \"right\"";
+    Unauthorized: "unauthorized", UNAUTHORIZED, "an API key is required", "send the header Authorization: Bearer KEY (the admin key, or a query key to ask, search, check grounding and rate)";
+    Forbidden: "forbidden", FORBIDDEN, "this API key may not call this route", "use the admin key: query keys may ask, search, check grounding, rate answers and read them";
+    CrossOriginWrite: "cross_origin_write", FORBIDDEN, "a write from a web page of another origin is refused", "call the API from cairn's own web app or from a client that is not a browser, or list the page's origin in cors_origins";
+    HostNotAllowed: "host_not_allowed", FORBIDDEN, "cairn runs without API keys and answers only to a loopback host name", "open it as http://127.0.0.1:PORT or http://localhost:PORT, or set an admin key (CAIRN_ADMIN_KEY) to serve other names";
+    RateLimited: "rate_limited", TOO_MANY_REQUESTS, "too many requests from this key (or address)", "wait the seconds given in the Retry-After header; limits.requests_per_second and limits.burst set the rate";
+    Overloaded: "overloaded", SERVICE_UNAVAILABLE, "the server is busy answering other requests", "retry after the seconds given in the Retry-After header";
     LlmTimeout: "llm_timeout", GATEWAY_TIMEOUT, "the language model did not answer in time", "the retrieved passages are in \"citations\"; retry later";
     LlmUnavailable: "llm_unavailable", BAD_GATEWAY, "the language model is unavailable", "the retrieved passages are in \"citations\"; retry later";
     LlmRejected: "llm_rejected", BAD_GATEWAY, "the language model rejected the request", "ask a shorter question or lower top_k; the server log has the model's reason";
@@ -103,6 +111,8 @@ pub struct ApiError {
     hint: Option<String>,
     /// The retrieved passages, when only the language model failed.
     citations: Option<Vec<Citation>>,
+    /// Seconds for the `Retry-After` header (429 and 503).
+    retry_after: Option<u64>,
 }
 
 /// The JSON error body: `{"error": {"code", "message", "hint"}}`, plus the retrieved
@@ -129,7 +139,14 @@ impl ApiError {
             message: None,
             hint: None,
             citations: None,
+            retry_after: None,
         }
+    }
+
+    /// Tells the client when to try again (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     /// A specific message; ignored for 5xx codes, whose details stay in the server log.
@@ -175,7 +192,18 @@ fn code_is_internal(code: Code) -> bool {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.code.status(), axum::Json(self.body())).into_response()
+        let mut response = (self.code.status(), axum::Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        if let Some(seconds) = self.retry_after {
+            headers.insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        if self.code == Code::Unauthorized {
+            headers.insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 
@@ -234,6 +262,8 @@ impl From<AppError> for ApiError {
                 };
                 Self::new(code).message(e.to_string())
             }
+            AppError::JobNotFound(id) => Self::new(Code::JobNotFound)
+                .message(format!("upload job {id:?} is not known to this server")),
             AppError::ExperimentNotFound(name) => Self::new(Code::ExperimentNotFound)
                 .message(format!("experiment {name:?} does not exist")),
             AppError::ChunkNotFound { collection, chunk } => Self::new(Code::ChunkNotFound)

@@ -18,6 +18,8 @@ pub const MAX_PASSAGES: usize = 100;
 pub const MAX_CONTEXT_CHARS: usize = 200_000;
 pub const MAX_ANSWER_CHARS: usize = 20_000;
 pub const MAX_QUESTION_CHARS: usize = 2000;
+/// Sentences (claims) of an answer checked in one request: each costs an embedding.
+pub const MAX_CLAIMS: usize = 200;
 
 /// An answer and the passages it should keep to; only `context` and `answer` are required.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -74,6 +76,12 @@ pub async fn check(
 fn validate(request: &CheckRequest) -> Result<(), ApiError> {
     let codes = (Code::EmptyAnswer, Code::AnswerTooLong);
     validate::text(&request.answer, MAX_ANSWER_CHARS, "answer", codes)?;
+    let claims = crate::text::sentences::spans(&request.answer).len();
+    if claims > MAX_CLAIMS {
+        return Err(ApiError::new(Code::AnswerTooLong).message(format!(
+            "answer has {claims} sentences; the limit is {MAX_CLAIMS} per check"
+        )));
+    }
     if let Some(q) = &request.question {
         let chars = q.chars().count();
         if chars > MAX_QUESTION_CHARS {

@@ -24,7 +24,15 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
             json!({ "ready": false, "backend": backend })
         }
     };
-    let model = json!({ "ready": true, "model": app.embedder().model_id() });
+    // A real embedding, so a model that cannot run (a missing library, a stuck pool) is seen.
+    let embedder = app.embedder().clone();
+    let probe = crate::blocking::run(move || embedder.embed(&["ready".to_owned()]));
+    let embedded = tokio::time::timeout(std::time::Duration::from_secs(5), probe).await;
+    let embeds = matches!(embedded, Ok(Ok(Ok(ref v))) if v.len() == 1);
+    if !embeds {
+        tracing::warn!("readiness: the embedding model did not embed a probe within 5 s");
+    }
+    let model = json!({ "ready": embeds, "model": app.embedder().model_id() });
     let name = app.llm_name().unwrap_or("extractive");
     let llm = match app.llm_ready().await {
         Ok(()) => json!({ "ready": true, "model": name }),

@@ -2,6 +2,7 @@
 //! one module per route group. Handlers parse, call one method of [`Cairn`], convert the error.
 
 mod answers;
+pub mod auth;
 mod collections;
 mod datasets;
 mod documents;
@@ -11,8 +12,10 @@ mod experiments;
 mod grounding;
 mod health;
 mod json;
+pub mod limits;
 mod metrics;
 mod openapi;
+pub mod policy;
 mod query;
 mod search;
 mod validate;
@@ -37,6 +40,7 @@ use utoipa_axum::routes;
 pub use error::{ApiError, Code};
 
 use crate::app::Cairn;
+use crate::config::Settings;
 
 /// What every handler gets: the application core.
 pub type AppState = Arc<Cairn>;
@@ -66,10 +70,12 @@ fn api() -> OpenApiRouter<AppState> {
             collections::delete
         ))
         .routes(routes!(collections::passage))
+        .routes(routes!(documents::job))
         .routes(routes!(search::search))
         .routes(routes!(query::query))
         .routes(routes!(grounding::check))
-        .routes(routes!(answers::list))
+        .routes(routes!(answers::list, answers::forget))
+        .routes(routes!(answers::audit))
         .routes(routes!(answers::get))
         .routes(routes!(answers::feedback))
         .routes(routes!(answers::review))
@@ -88,16 +94,25 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(large_bodies)
 }
 
-pub fn router(app: Arc<Cairn>, cors_origins: &[String]) -> Router {
+/// The whole HTTP surface: the API, its document, the web app, and the middleware (keys,
+/// limits, timeouts, metrics). Fails when the configured keys are not valid.
+pub fn router(app: Arc<Cairn>, settings: &Settings) -> anyhow::Result<Router> {
+    let cors_origins = &settings.cors_origins;
+    let guard = Arc::new(auth::Guard {
+        keys: auth::Keys::new(&settings.auth, cors_origins)?,
+        app: app.clone(),
+    });
+    let limits = Arc::new(limits::Limits::new(&settings.limits));
     // Install the metrics recorder before the first request records anything.
     crate::monitor::handle();
     let (routes, doc) = api().split_for_parts();
     let configured = openapi::Configured {
         variants: app.variant_names(),
         llm: app.llm_name().is_some(),
+        keys: !guard.keys.open(),
     };
     let doc = Arc::new(openapi::finish(doc, &configured));
-    routes
+    Ok(routes
         .route(
             "/openapi.json",
             get(move || {
@@ -107,14 +122,18 @@ pub fn router(app: Arc<Cairn>, cors_origins: &[String]) -> Router {
         )
         .route("/docs", get(openapi::page))
         .merge(crate::ui::routes())
+        // Route layers run after routing, so they know the route's template; the last added
+        // runs first: the key, then the limits, then the timing of what is served.
         .route_layer(axum::middleware::from_fn(crate::monitor::track_http))
+        .route_layer(axum::middleware::from_fn_with_state(limits, limits::limit))
+        .route_layer(axum::middleware::from_fn_with_state(guard, auth::guard))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(axum::middleware::from_fn(timeout))
         .layer(TraceLayer::new_for_http())
         .layer(cors(cors_origins))
-        .with_state(app)
+        .with_state(app))
 }
 
 async fn not_found() -> ApiError {

@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 use super::error::Code;
+use super::policy::{self, Scope};
+use axum::http::Method;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +32,16 @@ const WITH_BODY: &[(u16, &str)] = &[
     (413, "the body is too large"),
     (415, "the body has the wrong content type"),
 ];
+/// Statuses any route that needs a key can answer with.
+const WITH_KEY: &[(u16, &str)] = &[(401, "no API key, or not a valid one (`unauthorized`)")];
+/// Statuses any route but the public ones can answer with, keys or not.
+const GUARDED: &[(u16, &str)] = &[
+    (
+        403,
+        "the key lacks the scope (`forbidden`), a write from another origin (`cross_origin_write`), or a host name an open server does not answer to (`host_not_allowed`)",
+    ),
+    (429, "too many requests from this key or address; see Retry-After (`rate_limited`)"),
+];
 /// Statuses any route with parameters can answer with.
 const WITH_PARAMS: &[(u16, &str)] = &[(400, "a parameter is not valid")];
 
@@ -39,6 +51,9 @@ pub struct Configured {
     pub variants: Vec<String>,
     /// Whether a language model is configured (`llm_judge` needs one).
     pub llm: bool,
+    /// Whether API keys are required: without keys no route declares security (an open
+    /// server on loopback answers without one, as its document then says).
+    pub keys: bool,
 }
 
 /// The final document: the generated one, plus the error table, the common error responses and
@@ -78,28 +93,51 @@ pub fn finish(doc: utoipa::openapi::OpenApi, configured: &Configured) -> Value {
         })
         .collect();
     doc["x-error-codes"] = Value::Array(codes);
+    doc["components"]["securitySchemes"] = json!({ "bearer": {
+        "type": "http", "scheme": "bearer",
+        "description": "An API key: the admin key (every route) or a query key (routes whose x-cairn-scope is query). A server without keys runs open on loopback only."
+    } });
     let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
     doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"] = json!(names);
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             let Some(operations) = item.as_object_mut() else {
                 continue;
             };
-            for operation in operations.values_mut() {
-                add_error_responses(operation);
+            for (method, operation) in operations.iter_mut() {
+                let Ok(method) = Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else {
+                    continue;
+                };
+                let scope = policy::of(&method, Some(path.as_str())).scope;
+                add_error_responses(operation, scope, configured.keys);
             }
         }
     }
     doc
 }
 
-fn add_error_responses(operation: &mut Value) {
+fn add_error_responses(operation: &mut Value, scope: Scope, keys: bool) {
+    let needs_key = keys && scope != Scope::Public;
+    if needs_key {
+        operation["security"] = json!([{ "bearer": [] }]);
+    }
+    operation["x-cairn-scope"] = json!(match scope {
+        Scope::Public => "public",
+        Scope::Query => "query",
+        Scope::Admin => "admin",
+    });
     let has_body = operation.get("requestBody").is_some();
     let has_params = operation
         .get("parameters")
         .and_then(Value::as_array)
         .is_some_and(|p| !p.is_empty());
     let mut add = ANY_ROUTE.to_vec();
+    if needs_key {
+        add.extend_from_slice(WITH_KEY);
+    }
+    if scope != Scope::Public {
+        add.extend_from_slice(GUARDED);
+    }
     if has_body {
         add.extend_from_slice(WITH_BODY);
     }

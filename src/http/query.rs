@@ -4,12 +4,14 @@
 use std::convert::Infallible;
 
 use axum::extract::State;
+use axum::Extension;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use cairn_ingest::store::SourceFilter;
 use futures::Stream;
 use serde::Deserialize;
 
+use super::auth::Caller;
 use super::error::{Code, ErrorBody};
 use super::json::{Client, Json, Path};
 use super::{validate, ApiError, AppState};
@@ -55,11 +57,13 @@ pub async fn query(
     State(app): State<AppState>,
     Path(name): Path<String>,
     Client(client): Client,
+    caller: Option<Extension<Caller>>,
     Json(request): Json<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let name = validate::collection(&name)?;
     let mut question = validate(&request)?;
     question.client = Some(client);
+    question.key_id = caller.and_then(|Extension(c)| c.query_key().map(str::to_owned));
     if request.stream {
         let events = app.ask_streaming(&name, question).await?;
         return Ok(Sse::new(sse_events(events))
@@ -83,6 +87,7 @@ fn validate(request: &QueryRequest) -> Result<Question, ApiError> {
         variant: request.variant.clone(),
         client: None,
         experiment: None,
+        key_id: None,
     })
 }
 

@@ -2,7 +2,7 @@
 //! OpenAI) through reqwest: connect and overall timeouts, retries with backoff on 429, 5xx and
 //! connection errors, streaming, and clear errors for replies it cannot read.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -29,6 +29,11 @@ pub struct OpenAiSettings {
     /// Retries after the first attempt, on 429, 5xx and connection errors.
     pub max_retries: u32,
     pub retry_base_delay_ms: u64,
+    /// The whole time a call may take, every attempt and wait included. Below the HTTP
+    /// request timeout (120 s), so a slow model ends in a 502/504 with the citations, not a 408.
+    pub budget_ms: u64,
+    /// Largest reply body read from the model; a longer one is a bad reply.
+    pub max_reply_bytes: usize,
 }
 
 impl Default for OpenAiSettings {
@@ -42,6 +47,8 @@ impl Default for OpenAiSettings {
             stream_idle_timeout_ms: 30_000,
             max_retries: 2,
             retry_base_delay_ms: 250,
+            budget_ms: 90_000,
+            max_reply_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -87,11 +94,17 @@ impl OpenAiChat {
     }
 
     /// Sends until a success or a final failure; retries 429, 5xx and connection errors
-    /// with exponential backoff (honouring a short Retry-After).
+    /// with exponential backoff and jitter (honouring a short Retry-After), all within
+    /// `budget_ms`: an attempt gets what is left of the budget, and no wait outlasts it.
     async fn send(&self, body: &Value, timeout: Duration) -> Result<Response, LlmError> {
+        let deadline = Instant::now() + Duration::from_millis(self.settings.budget_ms);
         let mut attempt = 0;
         loop {
-            let failure = match self.post(body).timeout(timeout).send().await {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(LlmError::Timeout);
+            }
+            let failure = match self.post(body).timeout(timeout.min(left)).send().await {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => classify_status(response).await,
                 Err(e) => classify_transport(&e),
@@ -105,7 +118,13 @@ impl OpenAiChat {
             }
             attempt += 1;
             let backoff = Duration::from_millis(self.settings.retry_base_delay_ms << (attempt - 1));
-            let delay = retry_after.map_or(backoff, |a| a.min(Duration::from_secs(10)));
+            // Full jitter on our own backoff, so that clients failing together do not retry
+            // together; a server's Retry-After is taken as given.
+            let delay = retry_after.map_or(jitter(backoff), |a| a.min(Duration::from_secs(10)));
+            if Instant::now() + delay >= deadline {
+                tracing::warn!(attempt, error = %error, "language model call failed; no budget left to retry");
+                return Err(error);
+            }
             tracing::warn!(attempt, ?delay, error = %error, "language model call failed; retrying");
             tokio::time::sleep(delay).await;
         }
@@ -204,7 +223,7 @@ impl ChatModel for OpenAiChat {
     async fn complete(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
         let timeout = Duration::from_millis(self.settings.timeout_ms);
         let response = self.send(&self.body(request, false), timeout).await?;
-        let bytes = response.bytes().await.map_err(|e| classify_body(&e))?;
+        let bytes = read_capped(response, self.settings.max_reply_bytes).await?;
         let reply: Reply = serde_json::from_slice(&bytes)
             .map_err(|e| LlmError::Malformed(format!("{e} in {:?}", preview(&bytes))))?;
         let text = reply
@@ -297,6 +316,31 @@ where
             Err(_) => Some((Err(LlmError::Timeout), None)),
         }
     })
+}
+
+/// A random share (half to all) of `delay`.
+fn jitter(delay: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    // std's RandomState is seeded at random: enough randomness to spread retries.
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let share = 0.5 + 0.5 * (random % 1000) as f64 / 1000.0;
+    delay.mul_f64(share)
+}
+
+/// The body, refused past `cap` bytes (a model, or a proxy, sending without end).
+async fn read_capped(mut response: Response, cap: usize) -> Result<Vec<u8>, LlmError> {
+    let too_big = || LlmError::Malformed(format!("the reply is larger than {cap} bytes"));
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify_body(&e))? {
+        if body.len() + chunk.len() > cap {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn classify_body(e: &reqwest::Error) -> LlmError {

@@ -79,7 +79,7 @@ impl Default for AnswerSettings {
             rerank: true,
             expand_passages: false,
             sentences: Selection::Answer,
-            prompt: "support-v1".into(),
+            prompt: "support-v2".into(),
             max_tokens: 300,
             temperature: 0.1,
         }
@@ -135,6 +135,8 @@ pub struct Question {
     pub client: Option<String>,
     /// The experiment arm this question was assigned (set by the application core).
     pub experiment: Option<Assignment>,
+    /// The query key that asks (its id): such a key reads back only its own answers.
+    pub key_id: Option<String>,
 }
 
 /// Milliseconds spent in each stage.
@@ -190,6 +192,10 @@ pub struct Evidence {
     /// Whether a retrieved sentence has that shape.
     pub shape_found: bool,
 }
+
+/// The names of a question checked against the collection (one keyword search each); a
+/// question naming more is judged on its first ones.
+pub const MAX_NAMES_CHECKED: usize = 8;
 
 /// The answer object of the API, and the record the answer log keeps.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -363,7 +369,9 @@ impl Answerer {
         let evidence = weigh(&q.text, &retrieved.hits);
         let best = evidence.similarity;
         let unknown = if self.settings.abstain_on_unknown_names {
-            let names = crate::text::words::names(&q.text);
+            let mut names = crate::text::words::names(&q.text);
+            // One keyword search per name: a question of 2000 characters could hold hundreds.
+            names.truncate(MAX_NAMES_CHECKED);
             self.retriever.unknown_terms(collection, &names).await?
         } else {
             Vec::new()

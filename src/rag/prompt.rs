@@ -7,10 +7,14 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::llm::{Message, Role};
+use crate::text::delimit;
 use crate::retrieve::Hit;
 
 /// Templates compiled into cairn, by name.
-const BUILT_IN: &[(&str, &str)] = &[("support-v1", include_str!("../../prompts/support-v1.toml"))];
+const BUILT_IN: &[(&str, &str)] = &[
+    ("support-v1", include_str!("../../prompts/support-v1.toml")),
+    ("support-v2", include_str!("../../prompts/support-v2.toml")),
+];
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct PromptTemplate {
@@ -94,11 +98,11 @@ impl PromptTemplate {
             .map(|(i, h)| context_block(i + 1, h))
             .collect::<Vec<_>>()
             .join("\n\n");
-        // Replace the question last so a question containing "{context}" stays text.
-        let user = self
-            .user
-            .replace("{context}", &context)
-            .replace("{question}", question);
+        // One pass: a passage or question containing "{question}" stays text.
+        let user = delimit::fill(
+            &self.user,
+            &[("context", &context), ("question", question)],
+        );
         vec![
             Message {
                 role: Role::System,
@@ -118,5 +122,5 @@ fn context_block(n: usize, hit: &Hit) -> String {
         .chain(p.heading.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" > ");
-    format!("[{n}] ({place})\n<<<\n{}\n>>>", p.text.trim())
+    delimit::block(n, &place, &p.text)
 }

@@ -3,6 +3,7 @@
 //! It depends on nothing else in cairn.
 
 pub mod coverage;
+pub mod delimit;
 pub mod markers;
 pub mod sentences;
 pub mod words;

@@ -46,6 +46,7 @@ pub fn ingestor(data_dir: &Path) -> Ingestor {
         bm25: Arc::new(Bm25::new().expect("bm25")),
         store: Arc::new(EdgeStore::new(data_dir).expect("store")),
         chunker: services::chunker(&settings).expect("chunker"),
+        redact: Vec::new(),
     }
 }
 
@@ -61,6 +62,7 @@ pub async fn ingest(ingestor: &Ingestor, paths: &[&Path], name: &str, prune: boo
             prune,
             dry_run: false,
             progress: false,
+            watch: None,
         })
         .await
         .expect("ingest")
@@ -182,24 +184,105 @@ pub async fn spawn_app_with_faq(configure: impl FnOnce(&mut Settings)) -> TestAp
 /// Starts the app with `documents` (a file or a folder) ingested as collection `docs`.
 pub async fn spawn_app_on(documents: &Path, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data = tempfile::tempdir().unwrap();
-    let mut settings = settings(data.path());
+    let path = data.path().to_path_buf();
+    start(&path, documents, configure, Some(data)).await
+}
+
+/// Like [`spawn_app_on`], with the data directory at `data` (kept after the test).
+pub async fn spawn_app_on_dir(
+    data: &Path,
+    documents: &Path,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    start(data, documents, configure, None).await
+}
+
+async fn start(
+    data_dir: &Path,
+    documents: &Path,
+    configure: impl FnOnce(&mut Settings),
+    owned: Option<tempfile::TempDir>,
+) -> TestApp {
+    let mut settings = settings(data_dir);
     configure(&mut settings);
     let core = cairn::app::Cairn::build(&settings).unwrap();
     ingest(core.ingestor(), &[documents], "docs", false).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = cairn::http::router(core.clone(), &[]);
+    let app = cairn::http::router(core.clone(), &settings).unwrap();
     // The data directory lives inside the server task, so it is deleted only after the store
     // has been dropped (and flushed) when the runtime stops.
     tokio::spawn(async move {
-        let _data = data;
+        let _data = owned;
         cairn::http::serve(listener, app, std::future::pending()).await
     });
     TestApp {
         url,
-        http: reqwest::Client::new(),
+        http: client_with_key(settings.auth.admin_key.as_deref()),
         core: Arc::downgrade(&core),
     }
+}
+
+/// An HTTP client that sends `key` (when given) as its bearer token.
+pub fn client_with_key(key: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(key) = key {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {key}").parse().unwrap(),
+        );
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// `cairn serve` as a child process on a free port, killed on drop.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `cairn serve` on `data` with extra environment variables, and waits for /healthz.
+pub async fn serve_process(data: &Path, envs: &[(&str, &str)]) -> ServerProcess {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = ServerProcess {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = std::time::Instant::now();
+    while reqwest::get(format!("{}/healthz", server.url))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "serve did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server
 }
 
 /// The sources of an answer's citations, in order.

@@ -36,11 +36,15 @@ const BLOCKS: [&str; 20] = [
     "summary",
 ];
 
+/// Elements nested deeper than this are read as plain text: the walk recurses, and a hostile
+/// page of 30,000 nested elements must not exhaust the stack. Real pages stay far below it.
+const MAX_DEPTH: usize = 256;
+
 pub fn load(text: &str, fallback_title: String) -> Document {
     let html = Html::parse_document(text);
     let mut builder = SectionBuilder::default();
     let root = content_root(&html);
-    walk(root, &mut builder);
+    walk(root, &mut builder, 0);
     let mut doc = builder.finish(DocKind::Plain, fallback_title.clone());
     if doc.title == fallback_title {
         if let Some(title) = page_title(&html) {
@@ -65,7 +69,12 @@ fn page_title(html: &Html) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-fn walk(element: ElementRef<'_>, out: &mut SectionBuilder) {
+fn walk(element: ElementRef<'_>, out: &mut SectionBuilder, depth: usize) {
+    if depth >= MAX_DEPTH {
+        // `text()` walks the subtree without recursion.
+        out.push_text(&collapse(&element.text().collect::<String>()));
+        return;
+    }
     for child in element.children() {
         match child.value() {
             Node::Text(t) => out.push_text(&collapse(t)),
@@ -86,7 +95,7 @@ fn walk(element: ElementRef<'_>, out: &mut SectionBuilder) {
                 if block {
                     out.push_text("\n");
                 }
-                walk(child, out);
+                walk(child, out, depth + 1);
                 if block {
                     out.push_text("\n");
                 } else if matches!(name, "td" | "th") {

@@ -74,6 +74,11 @@ pub struct EdgeStore {
 struct Inner {
     root: PathBuf,
     open: Mutex<HashMap<String, Arc<Shard>>>,
+    /// Held while a shard is opened, created or closed, so that each collection is opened
+    /// once per process: two concurrent first requests would otherwise both open it, and the
+    /// second would find the WAL locked as if another process held it. Lookups of an open
+    /// shard never take it.
+    opening: Mutex<()>,
 }
 
 impl EdgeStore {
@@ -85,6 +90,7 @@ impl EdgeStore {
         let inner = Inner {
             root,
             open: Mutex::new(HashMap::new()),
+            opening: Mutex::new(()),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -104,6 +110,15 @@ impl Inner {
 
     /// The open shard, opening it from disk the first time; `None` when it does not exist.
     fn shard(&self, name: &CollectionName) -> Result<Option<Arc<Shard>>, StoreError> {
+        if let Some(shard) = self.cached(name) {
+            return Ok(Some(shard));
+        }
+        let _opening = self.opening.lock().unwrap_or_else(|p| p.into_inner());
+        self.open_locked(name)
+    }
+
+    /// [`Self::shard`] for a caller that holds `opening`.
+    fn open_locked(&self, name: &CollectionName) -> Result<Option<Arc<Shard>>, StoreError> {
         if let Some(shard) = self.cached(name) {
             return Ok(Some(shard));
         }
@@ -127,7 +142,8 @@ impl Inner {
     }
 
     fn create_blocking(&self, name: &CollectionName, dimension: usize) -> Result<(), StoreError> {
-        if let Some(shard) = self.shard(name)? {
+        let _opening = self.opening.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(shard) = self.open_locked(name)? {
             return check_dimension(name, dimension_of(shard.edge()), dimension);
         }
         let dir = self.dir(name);
@@ -183,6 +199,7 @@ impl Inner {
     }
 
     fn delete_blocking(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        let _opening = self.opening.lock().unwrap_or_else(|p| p.into_inner());
         let removed = {
             let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
             open.remove(name.as_str())

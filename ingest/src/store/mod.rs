@@ -41,7 +41,7 @@ pub enum StoreError {
 }
 
 /// A collection's name, vector size and number of stored chunks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CollectionInfo {
     pub name: String,
     pub dimension: usize,

@@ -175,8 +175,8 @@
 
   /**
    * The headers every request carries, fetch and XMLHttpRequest alike.
-   * API keys: when sessionStorage['cairn.key'] holds a key, it is sent as a bearer token;
-   * adding a sign-in box later only needs to set that key (this is the one line that sends it).
+   * API keys: when sessionStorage['cairn.key'] holds a key, it is sent as a bearer token (this
+   * is the one line that sends it). The key lives in this tab's session storage only.
    */
   function requestHeaders(extra) {
     const headers = Object.assign({ 'X-Client-Id': clientId() }, extra);
@@ -190,6 +190,48 @@
    * opts.signal aborts; opts.accept sets Accept.
    */
   async function api(method, path, body, opts = {}) {
+    try {
+      return await apiOnce(method, path, body, opts);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      await askForKey(e.message);
+      return apiOnce(method, path, body, opts);
+    }
+  }
+
+  /**
+   * The key dialog: one at a time, however many requests found they need a key. Resolves once
+   * a key is saved to session storage.
+   */
+  let keyWanted = null;
+  function askForKey(reason) {
+    if (keyWanted) return keyWanted;
+    const dialog = $('key-dialog');
+    const input = $('key-input');
+    $('key-reason').textContent = !reason ? 'Enter the API key to use in this tab.'
+      : storageGet('sessionStorage', 'cairn.key') ? `The server refused the key (${reason}). Enter another one.`
+        : 'Ask the person who runs it for the admin key or a query key.';
+    input.value = '';
+    keyWanted = new Promise((resolve) => {
+      $('key-form').onsubmit = (event) => {
+        event.preventDefault();
+        const key = input.value.trim();
+        if (!key) return;
+        storageSet('sessionStorage', 'cairn.key', key);
+        $('key-button').hidden = false;
+        dialog.close();
+        keyWanted = null;
+        resolve();
+      };
+    });
+    if (!dialog.open) dialog.showModal();
+    input.focus();
+    return keyWanted;
+  }
+  $('key-button').hidden = !storageGet('sessionStorage', 'cairn.key');
+  $('key-button').addEventListener('click', () => { askForKey('').catch(showError); });
+
+  async function apiOnce(method, path, body, opts) {
     const headers = requestHeaders({ Accept: opts.accept || 'application/json' });
     const init = { method, headers, signal: opts.signal };
     if (body !== undefined && body !== null) {
@@ -227,8 +269,19 @@
     return api('GET', s ? `${path}?${s}` : path);
   }
 
-  /** Uploads files as multipart `file` parts with XMLHttpRequest (for its progress events). */
-  function uploadFiles(path, files, onProgress) {
+  /** Uploads files as multipart `file` parts, asking for a key first if the server wants one. */
+  async function uploadFiles(path, files, onProgress) {
+    try {
+      return await uploadFilesOnce(path, files, onProgress);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      await askForKey(e.message);
+      return uploadFilesOnce(path, files, onProgress);
+    }
+  }
+
+  /** One multipart upload with XMLHttpRequest (for its progress events). */
+  function uploadFilesOnce(path, files, onProgress) {
     return new Promise((resolve, reject) => {
       const form = new FormData();
       for (const f of files) form.append('file', f, f.name);

@@ -220,3 +220,24 @@ async fn search(
         .map(|h| h.chunk.payload.text)
         .collect()
 }
+
+#[tokio::test]
+async fn a_200_mb_single_line_is_skipped_by_its_size_and_the_run_goes_on() {
+    use std::io::Write;
+    let data = tempfile::tempdir().unwrap();
+    let docs = tempfile::tempdir().unwrap();
+    let mut big = std::fs::File::create(docs.path().join("line.txt")).unwrap();
+    let block = vec![b'a'; 1024 * 1024];
+    for _ in 0..200 {
+        big.write_all(&block).unwrap();
+    }
+    drop(big);
+    std::fs::write(docs.path().join("ok.md"), "# Ok\n\nA small page.\n").unwrap();
+    let ingestor = common::ingestor(data.path());
+    let summary = common::ingest(&ingestor, &[docs.path()], "big", false).await;
+    let skipped: Vec<_> = summary.skipped.iter().map(|s| (&s.source[..], &s.reason[..])).collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0].0, "line.txt");
+    assert!(skipped[0].1.contains("larger than 64 MiB"), "{skipped:?}");
+    assert!(summary.chunks > 0, "the small page was ingested");
+}

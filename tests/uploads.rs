@@ -92,8 +92,7 @@ async fn hostile_files_are_skipped_with_reasons_while_healthz_keeps_answering() 
     assert!(reason("nul.txt").contains("NUL"), "{summary}");
     assert!(reason("bad16.txt").contains("UTF-16"), "{summary}");
     assert!(reason("empty.md").contains("no text"), "{summary}");
-    // The deep page is read (its deepest part as plain text), not fatal.
-    assert_eq!(reason("deep.html"), "", "{summary}");
+    assert!(reason("deep.html").contains("nested"), "{summary}");
     assert_eq!(summary["plan"]["removed"], serde_json::json!([]), "{summary}");
     assert_eq!(summary["not_in_run"], 1, "faq.jsonl is kept: {summary}");
     let (status, found) = {
@@ -189,6 +188,7 @@ async fn points(http: &reqwest::Client, url: &str, name: &str) -> u64 {
     if status == 404 {
         return 0;
     }
+    assert_eq!(status, 200, "{info}");
     info["points"].as_u64().unwrap()
 }
 
@@ -233,7 +233,8 @@ async fn kill_9_during_an_upload_job_leaves_the_collection_before_or_after_never
     while points(&http, &server.url, "docs").await == 0
         && started.elapsed() < Duration::from_secs(30)
     {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Gently: the server rate-limits each address (50 a second by default).
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     server.child.kill().unwrap();
     server.child.wait().unwrap();

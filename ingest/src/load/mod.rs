@@ -128,7 +128,7 @@ fn parse(format: Format, bytes: &[u8], title: String) -> Result<Document, LoadEr
         Format::Markdown => markdown::load(&decode(bytes)?, title),
         Format::Text => text::load(&decode(bytes)?, title),
         Format::Rst => rst::load(&decode(bytes)?, title),
-        Format::Html => html::load(&decode(bytes)?, title),
+        Format::Html => html::load(&decode(bytes)?, title)?,
         Format::FaqJsonl => faq::load_jsonl(&decode(bytes)?, title)?,
         Format::FaqCsv => faq::load_csv(&decode(bytes)?, title)?,
     })

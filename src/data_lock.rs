@@ -150,7 +150,9 @@ mod tests {
     fn a_second_holder_learns_who_has_the_directory() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut first = DataDirLock::acquire_or_fail(dir.path()).expect("first");
-        first.advertise("http://127.0.0.1:9".into()).expect("advertise");
+        first
+            .advertise("http://127.0.0.1:9".into())
+            .expect("advertise");
         let busy = DataDirLock::acquire(dir.path())
             .expect("io")
             .expect_err("a second lock was granted");

@@ -60,7 +60,13 @@ async fn a_full_answer_log_gives_503_and_the_server_recovers_when_space_is_freed
     let data = fs.path().join("data");
     let settings = common::settings(&data);
     let core = cairn::app::Cairn::build(&settings).unwrap();
-    common::ingest(core.ingestor(), &[&common::corpus().join("faq.jsonl")], "docs", false).await;
+    common::ingest(
+        core.ingestor(),
+        &[&common::corpus().join("faq.jsonl")],
+        "docs",
+        false,
+    )
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = cairn::http::router(core, &settings).unwrap();
@@ -76,7 +82,10 @@ async fn a_full_answer_log_gives_503_and_the_server_recovers_when_space_is_freed
             .send()
             .await
             .unwrap();
-        (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+        (
+            r.status().as_u16(),
+            r.json::<serde_json::Value>().await.unwrap(),
+        )
     };
     let (status, answer) = ask().await;
     assert_eq!(status, 200, "{answer}");

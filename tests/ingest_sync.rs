@@ -235,7 +235,11 @@ async fn a_200_mb_single_line_is_skipped_by_its_size_and_the_run_goes_on() {
     std::fs::write(docs.path().join("ok.md"), "# Ok\n\nA small page.\n").unwrap();
     let ingestor = common::ingestor(data.path());
     let summary = common::ingest(&ingestor, &[docs.path()], "big", false).await;
-    let skipped: Vec<_> = summary.skipped.iter().map(|s| (&s.source[..], &s.reason[..])).collect();
+    let skipped: Vec<_> = summary
+        .skipped
+        .iter()
+        .map(|s| (&s.source[..], &s.reason[..]))
+        .collect();
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert_eq!(skipped[0].0, "line.txt");
     assert!(skipped[0].1.contains("larger than 64 MiB"), "{skipped:?}");

@@ -209,7 +209,9 @@ fn hostile_files_are_refused_or_read_without_taking_the_process_down() {
 
     let markdown = format!("{}deep quote\n", "> ".repeat(20_000));
     load_bytes("deep.md", markdown.as_bytes()).expect("deep Markdown loads");
-    let list: String = (0..1_000).map(|i| format!("{}- item\n", "  ".repeat(i))).collect();
+    let list: String = (0..1_000)
+        .map(|i| format!("{}- item\n", "  ".repeat(i)))
+        .collect();
     load_bytes("list.md", list.as_bytes()).expect("deep Markdown list loads");
 
     let err = load_bytes("nul.txt", b"hello\0world").unwrap_err();

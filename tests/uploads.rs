@@ -14,9 +14,14 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 fn form(files: Vec<(String, Vec<u8>)>) -> reqwest::multipart::Form {
-    files.into_iter().fold(reqwest::multipart::Form::new(), |f, (name, bytes)| {
-        f.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name))
-    })
+    files
+        .into_iter()
+        .fold(reqwest::multipart::Form::new(), |f, (name, bytes)| {
+            f.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            )
+        })
 }
 
 /// A minimal PDF whose one dictionary value is `depth` nested arrays.
@@ -61,7 +66,11 @@ async fn hostile_files_are_skipped_with_reasons_while_healthz_keeps_answering() 
         tokio::spawn(async move {
             let mut answered = 0;
             while !done.load(Ordering::SeqCst) {
-                assert_eq!(app.get("/healthz").await.0, 200, "healthz failed mid-upload");
+                assert_eq!(
+                    app.get("/healthz").await.0,
+                    200,
+                    "healthz failed mid-upload"
+                );
                 answered += 1;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -93,7 +102,11 @@ async fn hostile_files_are_skipped_with_reasons_while_healthz_keeps_answering() 
     assert!(reason("bad16.txt").contains("UTF-16"), "{summary}");
     assert!(reason("empty.md").contains("no text"), "{summary}");
     assert!(reason("deep.html").contains("nested"), "{summary}");
-    assert_eq!(summary["plan"]["removed"], serde_json::json!([]), "{summary}");
+    assert_eq!(
+        summary["plan"]["removed"],
+        serde_json::json!([]),
+        "{summary}"
+    );
     assert_eq!(summary["not_in_run"], 1, "faq.jsonl is kept: {summary}");
     let (status, found) = {
         let r = app
@@ -129,9 +142,12 @@ async fn duplicate_and_overlong_names_are_refused() {
         body["error"]["message"].as_str().unwrap().contains("twice"),
         "{body}"
     );
-    let long = send(vec![(format!("{}.md", "n".repeat(300)), b"# A\n\none".to_vec())])
-        .await
-        .unwrap();
+    let long = send(vec![(
+        format!("{}.md", "n".repeat(300)),
+        b"# A\n\none".to_vec(),
+    )])
+    .await
+    .unwrap();
     assert_eq!(long.status(), 400);
     let body: Value = long.json().await.unwrap();
     assert_eq!(body["error"]["code"], "bad_file_name");
@@ -147,7 +163,10 @@ async fn finished(http: &reqwest::Client, url: &str) -> Value {
         if job["status"] != "running" {
             return job;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "job stuck: {job}");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "job stuck: {job}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -176,7 +195,10 @@ async fn a_long_upload_answers_202_and_its_job_reports_progress_then_the_summary
     let done = finished(&app.http, &format!("{}{location}", app.url)).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["files_total"], 2, "{done}");
-    assert_eq!(done["summary"]["plan"]["added"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        done["summary"]["plan"]["added"].as_array().unwrap().len(),
+        2
+    );
     assert!(done["chunks"].as_u64().unwrap() > 0);
     let (status, _) = app.get("/v1/collections/docs/jobs/not-a-job").await;
     assert_eq!(status, 404);
@@ -196,7 +218,10 @@ async fn points(http: &reqwest::Client, url: &str, name: &str) -> u64 {
 async fn kill_9_during_an_upload_job_leaves_the_collection_before_or_after_never_between() {
     let files: Vec<(String, Vec<u8>)> = walk(&common::corpus())
         .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "md" || e == "html" || e == "rst"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "md" || e == "html" || e == "rst")
+        })
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -209,7 +234,8 @@ async fn kill_9_during_an_upload_job_leaves_the_collection_before_or_after_never
     let http = reqwest::Client::new();
 
     // What "after" is: the same upload, uninterrupted, into a reference collection.
-    let mut server = common::serve_process(data.path(), &[("CAIRN_LIMITS__UPLOAD_WAIT_MS", "0")]).await;
+    let mut server =
+        common::serve_process(data.path(), &[("CAIRN_LIMITS__UPLOAD_WAIT_MS", "0")]).await;
     let r = http
         .post(format!("{}/v1/collections/reference/documents", server.url))
         .multipart(form(files.clone()))
@@ -256,7 +282,10 @@ async fn kill_9_during_an_upload_job_leaves_the_collection_before_or_after_never
     let uploads = data.path().join("uploads");
     let started = Instant::now();
     while std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0) > 0 {
-        assert!(started.elapsed() < Duration::from_secs(30), "upload files left behind");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "upload files left behind"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

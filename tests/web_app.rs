@@ -491,7 +491,12 @@ async fn with_keys_on_the_app_asks_for_a_key_and_a_query_key_cannot_open_the_das
         )
         .await;
     browser.screenshot("key-dialog").await;
-    browser.wait("key-input").await.send_keys(QUERY).await.unwrap();
+    browser
+        .wait("key-input")
+        .await
+        .send_keys(QUERY)
+        .await
+        .unwrap();
     browser.wait("key-save").await.click().await.unwrap();
     browser
         .until(
@@ -507,7 +512,11 @@ async fn with_keys_on_the_app_asks_for_a_key_and_a_query_key_cannot_open_the_das
         )
         .await
         .unwrap();
-    assert_eq!(stored, json!([QUERY, null]), "the key lives in the tab only");
+    assert_eq!(
+        stored,
+        json!([QUERY, null]),
+        "the key lives in the tab only"
+    );
     browser
         .wait("question-input")
         .await
@@ -537,7 +546,12 @@ async fn with_keys_on_the_app_asks_for_a_key_and_a_query_key_cannot_open_the_das
     );
     // With the admin key, the dashboard loads.
     browser.wait("key-button").await.click().await.unwrap();
-    browser.wait("key-input").await.send_keys(ADMIN).await.unwrap();
+    browser
+        .wait("key-input")
+        .await
+        .send_keys(ADMIN)
+        .await
+        .unwrap();
     browser.wait("key-save").await.click().await.unwrap();
     browser.goto(&format!("{}/#/dashboard", app.url)).await;
     browser.client.refresh().await.unwrap();
@@ -551,7 +565,9 @@ async fn with_keys_on_the_app_asks_for_a_key_and_a_query_key_cannot_open_the_das
     let problems = browser.console_problems().await;
     // The browser logs the refused requests (401 before the key, 403 for the query key).
     assert!(
-        problems.iter().all(|p| p.contains("401") || p.contains("403")),
+        problems
+            .iter()
+            .all(|p| p.contains("401") || p.contains("403")),
         "console: {problems:#?}"
     );
     browser.close().await;

@@ -195,11 +195,7 @@ impl Ingestor {
         fingerprint: String,
         request: &IngestRequest,
     ) -> Result<Stored, IngestError> {
-        let progress = Progress::new(
-            files.len() as u64,
-            request.progress,
-            request.watch.clone(),
-        );
+        let progress = Progress::new(files.len() as u64, request.progress, request.watch.clone());
         let (loaded_tx, loaded_rx) = mpsc::channel(LOADED_QUEUE);
         let (embedded_tx, embedded_rx) = mpsc::channel(EMBEDDED_QUEUE);
         let chunker = self.chunker.clone();
@@ -455,7 +451,10 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<FileEntry>, Vec<Skipped>), IngestE
                 skipped.push(skip(&source, &LoadError::Unsupported.to_string()));
                 continue;
             }
-            if entry.metadata().is_ok_and(|m| m.len() > load::MAX_FILE_BYTES) {
+            if entry
+                .metadata()
+                .is_ok_and(|m| m.len() > load::MAX_FILE_BYTES)
+            {
                 skipped.push(skip(&source, &LoadError::TooLarge.to_string()));
                 continue;
             }

@@ -55,10 +55,8 @@ CREATE TABLE IF NOT EXISTS audit (
 );";
 
 /// Columns added after the first release, with their type: added to an older file on open.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("answers", "client", "TEXT"),
-    ("answers", "key_id", "TEXT"),
-];
+const ADDED_COLUMNS: &[(&str, &str, &str)] =
+    &[("answers", "client", "TEXT"), ("answers", "key_id", "TEXT")];
 
 pub struct SqliteLog {
     db: Db,

@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 use super::{AppError, Cairn};
 use crate::answer_log::stats::{self, Stats, Tally};
 use crate::answer_log::{
-    AnswerFilter, Asker, AuditEntry, Forgotten, Feedback, LoggedAnswer, Page, Preference, Rated, Rating, Reason, Review,
+    AnswerFilter, Asker, AuditEntry, Feedback, Forgotten, LoggedAnswer, Page, Preference, Rated,
+    Rating, Reason, Review,
 };
 use crate::ground::{Check, GroundError, Grounding, Method};
 use crate::insights::{self, Insights};
@@ -168,7 +169,8 @@ impl Cairn {
         let (c, a) = (collection.to_string(), answer.clone());
         // The log keeps the question as redacted (when configured): PMs read it, users paste.
         let q = self.redactor.questions(question);
-        self.logged(move |log| log.append(&c, &q, &a, &asker)).await?;
+        self.logged(move |log| log.append(&c, &q, &a, &asker))
+            .await?;
         monitor::answer(collection.as_str(), answer);
         Ok(())
     }
@@ -235,7 +237,11 @@ impl Cairn {
     /// Fails with "not found" unless `reader` (a query key's id) asked the question; `None`
     /// (the admin key, an open server) reads every answer. Not found rather than forbidden, so
     /// a query key learns nothing about answers that are not its own.
-    pub async fn check_reader(&self, answer_id: &str, reader: Option<&str>) -> Result<(), AppError> {
+    pub async fn check_reader(
+        &self,
+        answer_id: &str,
+        reader: Option<&str>,
+    ) -> Result<(), AppError> {
         let Some(reader) = reader.map(str::to_owned) else {
             return Ok(());
         };

@@ -6,9 +6,7 @@ use serde::Serialize;
 use super::{AppError, Cairn};
 use crate::answer_log::AnswerFilter;
 use crate::experiments::report::{self, Results};
-use crate::experiments::{
-    assign, Assignment, Experiment, ExperimentSpec, Origin, Registry, State,
-};
+use crate::experiments::{assign, Assignment, Experiment, ExperimentSpec, Origin, Registry, State};
 use crate::rag::answer::Question;
 
 /// An experiment with its results so far.

@@ -90,11 +90,8 @@ impl Job {
     /// The final state, or `None` while still running after `wait`.
     pub async fn finished_within(&self, wait: Duration) -> Option<JobState> {
         let mut state = self.state.clone();
-        let done = tokio::time::timeout(
-            wait,
-            state.wait_for(|s| !matches!(s, JobState::Running)),
-        )
-        .await;
+        let done =
+            tokio::time::timeout(wait, state.wait_for(|s| !matches!(s, JobState::Running))).await;
         match done {
             Ok(Ok(s)) => Some(s.clone()),
             _ => None,
@@ -179,8 +176,8 @@ impl Cairn {
             collection: collection.to_string(),
             created_at: Utc::now(),
         };
-        let text = serde_json::to_string(&manifest)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let text =
+            serde_json::to_string(&manifest).map_err(|e| AppError::Internal(e.to_string()))?;
         write_durably(&upload.root.join("job.json"), text.as_bytes())
             .map_err(|e| AppError::Internal(format!("cannot commit the upload: {e}")))?;
         Ok(self.run_job(upload.id.clone(), collection, manifest.created_at))
@@ -258,8 +255,9 @@ impl Cairn {
             let manifest = std::fs::read_to_string(dir.join("job.json"))
                 .ok()
                 .and_then(|t| serde_json::from_str::<Manifest>(&t).ok());
-            let collection =
-                manifest.as_ref().and_then(|m| CollectionName::parse(&m.collection).ok());
+            let collection = manifest
+                .as_ref()
+                .and_then(|m| CollectionName::parse(&m.collection).ok());
             match (manifest, collection) {
                 (Some(m), Some(collection)) if uuid::Uuid::parse_str(&id).is_ok() => {
                     tracing::info!(job = %id, collection = %collection, "resuming an interrupted upload");

@@ -119,11 +119,7 @@ fn render(hits: &[Hit]) -> String {
         } else {
             format!(" > {}", hit.heading)
         };
-        let snippet: String = hit
-            .text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let snippet: String = hit.text.split_whitespace().collect::<Vec<_>>().join(" ");
         let snippet: String = snippet.chars().take(200).collect();
         out += &format!(
             "{}. [{:.3}] {}{place}\n   {snippet}\n",

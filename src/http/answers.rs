@@ -3,8 +3,8 @@
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::Extension;
 use axum::response::IntoResponse;
+use axum::Extension;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +14,8 @@ use super::json::{Client, Json, Path, Query};
 use super::{ApiError, AppState};
 use crate::answer_log::stats::{Stats, Tally};
 use crate::answer_log::{
-    AnswerFilter, AuditEntry, Feedback, Forgotten, LoggedAnswer, Page, Preference, Preferred, Rating, Reason, Review,
-    Side, Verdict,
+    AnswerFilter, AuditEntry, Feedback, Forgotten, LoggedAnswer, Page, Preference, Preferred,
+    Rating, Reason, Review, Side, Verdict,
 };
 use crate::insights::Insights;
 

@@ -106,8 +106,7 @@ impl Keys {
         if found {
             Ok(Caller::Query(hex(&digest[..6])))
         } else {
-            Err(ApiError::new(Code::Unauthorized)
-                .message("the API key is not valid".to_owned()))
+            Err(ApiError::new(Code::Unauthorized).message("the API key is not valid".to_owned()))
         }
     }
 }
@@ -269,9 +268,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 fn digest_of(key: &str) -> anyhow::Result<[u8; 32]> {
     if let Some(hex_digest) = key.strip_prefix("sha256:") {
-        return parse_hex(hex_digest).ok_or_else(|| {
-            anyhow::anyhow!("an API key given as sha256:HEX needs 64 hex digits")
-        });
+        return parse_hex(hex_digest)
+            .ok_or_else(|| anyhow::anyhow!("an API key given as sha256:HEX needs 64 hex digits"));
     }
     if key.len() < 16 {
         anyhow::bail!(
@@ -327,7 +325,10 @@ mod tests {
     fn keys_are_told_apart_and_a_digest_stands_for_its_key() {
         let k = keys();
         let auth = |v: &str| k.caller(&with(header::AUTHORIZATION, v));
-        assert_eq!(auth("Bearer admin-key-0123456789").ok(), Some(Caller::Admin));
+        assert_eq!(
+            auth("Bearer admin-key-0123456789").ok(),
+            Some(Caller::Admin)
+        );
         assert!(matches!(
             auth("bearer query-key-0123456789"),
             Ok(Caller::Query(_))
@@ -367,6 +368,9 @@ mod tests {
         assert!(browser_rules(&k, &Method::POST, &h).is_err());
         assert!(browser_rules(&k, &Method::GET, &h).is_ok());
         let h = with(header::HOST, "127.0.0.1:8080");
-        assert!(browser_rules(&k, &Method::DELETE, &h).is_ok(), "curl sends no Origin");
+        assert!(
+            browser_rules(&k, &Method::DELETE, &h).is_ok(),
+            "curl sends no Origin"
+        );
     }
 }

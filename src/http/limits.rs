@@ -187,6 +187,9 @@ mod tests {
         assert!(limits.check_rate("k".into()).is_ok());
         let limited = limits.check_rate("k".into()).expect_err("over the burst");
         assert_eq!(limited.body().error.code, "rate_limited");
-        assert!(limits.check_rate("other".into()).is_ok(), "keys are separate");
+        assert!(
+            limits.check_rate("other".into()).is_ok(),
+            "keys are separate"
+        );
     }
 }

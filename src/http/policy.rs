@@ -46,9 +46,19 @@ const ROUTES: &[(Method, &str, Scope, bool)] = &[
         Scope::Query,
         false,
     ),
-    (Method::POST, "/v1/collections/{name}/query", Scope::Query, true),
+    (
+        Method::POST,
+        "/v1/collections/{name}/query",
+        Scope::Query,
+        true,
+    ),
     (Method::POST, "/v1/grounding/check", Scope::Query, true),
-    (Method::POST, "/v1/answers/{id}/feedback", Scope::Query, false),
+    (
+        Method::POST,
+        "/v1/answers/{id}/feedback",
+        Scope::Query,
+        false,
+    ),
     (Method::GET, "/v1/answers/{id}", Scope::Query, false),
     (Method::GET, "/v1/variants", Scope::Query, false),
     (

@@ -4,9 +4,9 @@
 use std::convert::Infallible;
 
 use axum::extract::State;
-use axum::Extension;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use cairn_ingest::store::SourceFilter;
 use futures::Stream;
 use serde::Deserialize;

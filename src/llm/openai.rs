@@ -322,7 +322,9 @@ where
 fn jitter(delay: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     // std's RandomState is seeded at random: enough randomness to spread retries.
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
     let share = 0.5 + 0.5 * (random % 1000) as f64 / 1000.0;
     delay.mul_f64(share)
 }

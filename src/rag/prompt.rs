@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::llm::{Message, Role};
-use crate::text::delimit;
 use crate::retrieve::Hit;
+use crate::text::delimit;
 
 /// Templates compiled into cairn, by name.
 const BUILT_IN: &[(&str, &str)] = &[
@@ -99,10 +99,7 @@ impl PromptTemplate {
             .collect::<Vec<_>>()
             .join("\n\n");
         // One pass: a passage or question containing "{question}" stays text.
-        let user = delimit::fill(
-            &self.user,
-            &[("context", &context), ("question", question)],
-        );
+        let user = delimit::fill(&self.user, &[("context", &context), ("question", question)]);
         vec![
             Message {
                 role: Role::System,

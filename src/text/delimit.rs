@@ -75,7 +75,10 @@ mod tests {
     fn placeholders_inside_values_are_not_filled() {
         let out = fill(
             "C: {context}\nQ: {question} {other}",
-            &[("context", "see {question}"), ("question", "why {context}?")],
+            &[
+                ("context", "see {question}"),
+                ("question", "why {context}?"),
+            ],
         );
         assert_eq!(out, "C: see {question}\nQ: why {context}? {other}");
     }

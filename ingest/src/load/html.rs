@@ -49,8 +49,8 @@ pub const MAX_NESTING: usize = 512;
 /// so that counting their start tags would overstate the depth of ordinary pages.
 const NOT_COUNTED: [&str; 31] = [
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
-    "tfoot", "colgroup", "caption", "html", "head", "body",
+    "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "caption", "html", "head", "body",
 ];
 
 /// Elements whose content is raw text, skipped by the depth scan.
@@ -119,7 +119,11 @@ fn nesting_depth(text: &str, limit: usize) -> usize {
 }
 
 fn memchr(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&b| b == needle).map(|at| from + at)
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == needle)
+        .map(|at| from + at)
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -225,12 +229,18 @@ mod tests {
 
     #[test]
     fn depth_counts_nesting_not_unclosed_paragraphs_scripts_or_comments() {
-        assert_eq!(nesting_depth("<div><section><b>x</b></section></div>", 99), 3);
+        assert_eq!(
+            nesting_depth("<div><section><b>x</b></section></div>", 99),
+            3
+        );
         let flat = "<ul>".to_owned() + &"<li>item <p>text <br> more".repeat(5000) + "</ul>";
         assert_eq!(nesting_depth(&flat, 99), 1);
         let script = "<script>if (a<b && c<d) { x = '<div><div>'; }</script><div></div>";
         assert_eq!(nesting_depth(script, 99), 1);
-        assert_eq!(nesting_depth("<!-- <div><div> --><img src=x/><span/>", 99), 0);
+        assert_eq!(
+            nesting_depth("<!-- <div><div> --><img src=x/><span/>", 99),
+            0
+        );
         let hostile = "<div><ul><li>".repeat(1000);
         assert!(nesting_depth(&hostile, MAX_NESTING) > MAX_NESTING);
     }

@@ -56,7 +56,9 @@ fn nesting_depth(bytes: &[u8], limit: usize) -> usize {
                 depth = depth.saturating_sub(1);
                 i += 2;
             }
-            b's' if bytes[i..].starts_with(b"stream") && !is_word_byte(bytes, i.wrapping_sub(1)) => {
+            b's' if bytes[i..].starts_with(b"stream")
+                && !is_word_byte(bytes, i.wrapping_sub(1)) =>
+            {
                 i = find(bytes, i + 6, b"endstream").map_or(bytes.len(), |at| at + 9);
             }
             _ => i += 1,

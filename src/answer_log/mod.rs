@@ -129,6 +129,26 @@ impl LoggedAnswer {
     pub fn answer_id(&self) -> &str {
         &self.answer.answer_id
     }
+
+    /// The answer with only what statistics read (outcome, grounding verdict, latency, usage,
+    /// cost, versions, ratings): texts, passages and per-sentence grounding are dropped, so
+    /// that statistics over 200,000 answers hold a few hundred bytes per answer, not kilobytes.
+    pub fn for_statistics(mut self) -> Self {
+        let a = &mut self.answer;
+        a.answer = String::new();
+        a.citations = Vec::new();
+        a.nearest = Vec::new();
+        a.evidence = Default::default();
+        a.abstain_reason = None;
+        a.disclaimer = None;
+        a.grounding.sentences = Vec::new();
+        self.question = String::new();
+        self.review = None;
+        for f in &mut self.feedback {
+            f.comment = None;
+        }
+        self
+    }
 }
 
 /// Which answers to list; every field narrows the result.
@@ -229,18 +249,35 @@ pub trait AnswerLog: Send + Sync {
         cursor: Option<i64>,
     ) -> Result<Page, LogError>;
 
-    /// Every answer the filter selects, newest first, a page at a time.
-    fn all(&self, filter: &AnswerFilter) -> Result<Vec<LoggedAnswer>, LogError> {
-        let mut out = Vec::new();
+    /// Calls `f` with every answer the filter selects, newest first, reading a page at a
+    /// time: memory holds one page, plus whatever `f` keeps.
+    fn each(
+        &self,
+        filter: &AnswerFilter,
+        f: &mut dyn FnMut(LoggedAnswer) -> Result<(), LogError>,
+    ) -> Result<(), LogError> {
         let mut cursor = None;
         loop {
             let page = self.list(filter, 500, cursor)?;
-            out.extend(page.answers);
+            for answer in page.answers {
+                f(answer)?;
+            }
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
-                None => return Ok(out),
+                None => return Ok(()),
             }
         }
+    }
+
+    /// Every answer the filter selects, trimmed to what statistics read
+    /// ([`LoggedAnswer::for_statistics`]).
+    fn for_statistics(&self, filter: &AnswerFilter) -> Result<Vec<LoggedAnswer>, LogError> {
+        let mut out = Vec::new();
+        self.each(filter, &mut |a| {
+            out.push(a.for_statistics());
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 

@@ -123,11 +123,16 @@ impl Rates {
     }
 }
 
+/// What an answer cost: as priced when it was given, or at today's prices for answers logged
+/// before cairn recorded a cost.
 fn answer_cost(a: &LoggedAnswer, pricing: &Pricing) -> f64 {
-    pricing.cost(
-        a.answer.usage.prompt_tokens,
-        a.answer.usage.completion_tokens,
-    )
+    match &a.answer.cost {
+        Some(cost) => cost.amount,
+        None => pricing.cost(
+            a.answer.usage.prompt_tokens,
+            a.answer.usage.completion_tokens,
+        ),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 use super::{AppError, Cairn};
 use crate::answer_log::stats::{self, Stats, Tally};
 use crate::answer_log::{
-    AnswerFilter, Asker, AuditEntry, Feedback, Forgotten, LoggedAnswer, Page, Preference, Rated,
-    Rating, Reason, Review,
+    AnswerFilter, Asker, AuditEntry, Feedback, Forgotten, LogError, LoggedAnswer, Page, Preference,
+    Rated, Rating, Reason, Review,
 };
 use crate::ground::{Check, GroundError, Grounding, Method};
 use crate::insights::{self, Insights};
@@ -288,34 +288,47 @@ impl Cairn {
     }
 
     /// One row per rating of the filter's `rating` kind (every rating when it is `None`).
-    pub async fn feedback_export(&self, filter: AnswerFilter) -> Result<Vec<ExportRow>, AppError> {
-        let wanted = filter.rating;
-        let answers = self.logged(move |log| log.all(&filter)).await?;
-        let mut rows = Vec::new();
-        for a in &answers {
-            for f in a
-                .feedback
-                .iter()
-                .filter(|f| wanted.is_none_or(|r| r == f.rating))
-            {
-                rows.push(ExportRow {
-                    answer_id: a.answer.answer_id.clone(),
-                    collection: a.collection.clone(),
-                    question: a.question.clone(),
-                    answer: a.answer.answer.clone(),
-                    sources: a.answer.sources(),
-                    rating: f.rating,
-                    reason: f.reason,
-                    comment: f.comment.clone(),
-                    created_at: f.created_at,
-                });
+    /// The export's rows as they are read, a page of answers at a time: the body streams,
+    /// so exporting a large log never holds it in memory. A read error ends the stream early
+    /// (and is logged); the rows sent are whole lines.
+    pub fn feedback_export(&self, filter: AnswerFilter) -> mpsc::Receiver<ExportRow> {
+        let (tx, rx) = mpsc::channel(256);
+        let log = self.log.clone();
+        tokio::task::spawn_blocking(move || {
+            let wanted = filter.rating;
+            let sent = log.each(&filter, &mut |a| {
+                for f in a
+                    .feedback
+                    .iter()
+                    .filter(|f| wanted.is_none_or(|r| r == f.rating))
+                {
+                    let row = ExportRow {
+                        answer_id: a.answer.answer_id.clone(),
+                        collection: a.collection.clone(),
+                        question: a.question.clone(),
+                        answer: a.answer.answer.clone(),
+                        sources: a.answer.sources(),
+                        rating: f.rating,
+                        reason: f.reason,
+                        comment: f.comment.clone(),
+                        created_at: f.created_at,
+                    };
+                    // The client went away: stop reading.
+                    if tx.blocking_send(row).is_err() {
+                        return Err(LogError::Storage("the export was cancelled".into()));
+                    }
+                }
+                Ok(())
+            });
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "the feedback export ended early");
             }
-        }
-        Ok(rows)
+        });
+        rx
     }
 
     pub async fn stats(&self, filter: AnswerFilter) -> Result<Stats, AppError> {
-        let answers = self.logged(move |log| log.all(&filter)).await?;
+        let answers = self.logged(move |log| log.for_statistics(&filter)).await?;
         Ok(stats::compute(&answers, &self.pricing))
     }
 

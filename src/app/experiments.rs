@@ -99,7 +99,7 @@ impl Cairn {
             experiment: Some(name.to_owned()),
             ..AnswerFilter::default()
         };
-        let answers = self.logged(move |log| log.all(&filter)).await?;
+        let answers = self.logged(move |log| log.for_statistics(&filter)).await?;
         let spec = experiment.spec.clone();
         let pricing = self.pricing.clone();
         let results =

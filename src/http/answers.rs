@@ -348,10 +348,17 @@ pub async fn export(
     State(app): State<AppState>,
     Query(filter): Query<AnswerFilter>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let rows = app.feedback_export(filter).await?;
+    let rows = app.feedback_export(filter);
+    let lines = futures::stream::unfold(rows, |mut rows| async move {
+        let row = rows.recv().await?;
+        let line = serde_json::to_string(&row)
+            .map(|l| l + "\n")
+            .unwrap_or_default();
+        Some((Ok::<_, std::convert::Infallible>(line), rows))
+    });
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
-        jsonl(&rows),
+        axum::body::Body::from_stream(lines),
     ))
 }
 

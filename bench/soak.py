@@ -3,7 +3,7 @@
 with the server's memory watched, then (optionally) schemathesis against the same server.
 A script that reports, and fails on server errors; not part of the test suite.
 
-usage: bench/soak.py [--binary PATH] [--duration S] [--rate RPS] [--workers N] [--port PORT]
+usage: bench/soak.py [--binary PATH] [--duration S] [--warmup S] [--rate RPS] [--workers N] [--port PORT]
                      [--admin-key KEY] [--query-key KEY] [--json]
                      [--schemathesis PATH [--schemathesis-max-examples N]]
 
@@ -108,8 +108,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--binary", default="target/release/cairn",
                    help="the cairn binary (relative paths: to the cwd, else to the repo root)")
     p.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
-    p.add_argument("--rate", type=float, default=20.0,
-                   help="requests per second, all endpoints together (default 20)")
+    p.add_argument("--rate", type=float, default=10.0,
+                   help="requests per second, all endpoints together (default 10)")
+    p.add_argument("--warmup", type=float, default=15.0,
+                   help="seconds of the same load first, not measured: the model's and the "
+                        "allocator's memory grow to their working size (default 15)")
     p.add_argument("--workers", type=int, default=8, help="client threads (default 8)")
     default_admin = os.environ.get("CAIRN_ADMIN_KEY") or secrets.token_hex(16)
     p.add_argument("--admin-key", default=default_admin,
@@ -576,6 +579,10 @@ def soak(args: argparse.Namespace, binary: Path, tmp: Path) -> tuple[dict[str, A
         wait_healthy(url, server, server_log)
         log(f"serving on {url}; {args.duration:g} s of load at {args.rate:g} req/s")
         load = Load(url, args.query_key, load_questions())
+        if args.warmup > 0:
+            log(f"warming up for {args.warmup:g} s (not measured)")
+            run_load(load, args.warmup, args.rate, args.workers)
+            load.skipped = 0
         with RssSampler(server.pid) as sampler:
             results, issued_s = run_load(load, args.duration, args.rate, args.workers)
         st = None

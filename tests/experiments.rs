@@ -198,3 +198,43 @@ async fn experiments_are_defined_over_the_api_with_clear_errors() {
     let (_, variants) = app.get("/v1/variants").await;
     assert_eq!(variants["variants"], json!(["default", "short"]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stored_experiment_survives_a_restart_and_is_stopped_when_its_variant_is_gone() {
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = common::settings(data.path());
+    settings.variants.insert(
+        "short".into(),
+        cairn::rag::answer::Variant {
+            top_k: Some(1),
+            ..Default::default()
+        },
+    );
+    let spec = ExperimentSpec {
+        collection: Some("docs".into()),
+        state: State::Running,
+        arms: ["default", "short"]
+            .map(|variant| Arm {
+                variant: variant.into(),
+                weight: 1,
+            })
+            .to_vec(),
+    };
+    {
+        let core = cairn::app::Cairn::build(&settings).unwrap();
+        core.put_experiment("pilot", spec).await.unwrap();
+    }
+    // Restarted with the same configuration: the experiment is still there, still running.
+    {
+        let core = cairn::app::Cairn::build(&settings).unwrap();
+        let all = core.experiments().await;
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].spec.state, State::Running);
+    }
+    // Restarted without the variant: the start does not fail, the experiment is stopped.
+    settings.variants.clear();
+    let core = cairn::app::Cairn::build(&settings).unwrap();
+    let all = core.experiments().await;
+    assert_eq!(all[0].name, "pilot");
+    assert_eq!(all[0].spec.state, State::Stopped, "{all:?}");
+}

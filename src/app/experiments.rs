@@ -1,5 +1,7 @@
 //! Online experiments: define (config or API), list, assign arms to questions, and report.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use serde::Serialize;
 
@@ -63,7 +65,20 @@ impl Cairn {
     }
 
     /// Creates or replaces an experiment defined over the API; true when it was created.
+    /// Runs as a task of its own: a client that goes away mid-request cannot leave the row
+    /// saved but the registry unchanged.
     pub async fn put_experiment(
+        self: &Arc<Self>,
+        name: &str,
+        spec: ExperimentSpec,
+    ) -> Result<(Experiment, bool), AppError> {
+        let (this, name) = (self.clone(), name.to_owned());
+        tokio::spawn(async move { this.put_experiment_whole(&name, spec).await })
+            .await
+            .map_err(|e| AppError::Internal(format!("putting an experiment failed: {e}")))?
+    }
+
+    async fn put_experiment_whole(
         &self,
         name: &str,
         spec: ExperimentSpec,

@@ -225,6 +225,9 @@ fn verdict(
     alpha: f64,
 ) -> String {
     let fewest = arms.iter().map(|a| a.rates.ratings).min().unwrap_or(0);
+    if comparisons.is_empty() {
+        return "no arm to compare with the control yet".to_owned();
+    }
     let mut sentence = if fewest < needed {
         format!(
             "not enough data yet: n={fewest} ratings per arm, need about {needed} to see a 5-point difference in thumbs-up rate"

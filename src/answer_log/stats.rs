@@ -295,20 +295,18 @@ fn ratio(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-/// Nearest-rank percentiles: the smallest value with at least p% of values at or below it.
+/// Nearest-rank percentiles (the one definition in `eval::stats`): the smallest value with at
+/// least p% of values at or below it. Sorts `values` once for the three.
 pub fn percentiles(values: &mut [f64]) -> Option<Percentiles> {
     if values.is_empty() {
         return None;
     }
     values.sort_by(f64::total_cmp);
-    let rank = |p: f64| {
-        let r = (p / 100.0 * values.len() as f64).ceil() as usize;
-        values[r.clamp(1, values.len()) - 1]
-    };
+    let rank = |p: f64| crate::eval::stats::nearest_rank(values, p);
     Some(Percentiles {
-        p50: rank(50.0),
-        p95: rank(95.0),
-        p99: rank(99.0),
+        p50: rank(50.0)?,
+        p95: rank(95.0)?,
+        p99: rank(99.0)?,
     })
 }
 

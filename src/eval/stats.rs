@@ -44,7 +44,7 @@ pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
 }
 
 /// Nearest rank on an already sorted slice, so the bootstrap can sort once for both bounds.
-fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
+pub fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
     let n = sorted.len();
     // `p * n / 100` (not `p / 100 * n`) keeps e.g. 95 * 100 / 100 exact, so rank 95 stays 95.
     let rank = (p.clamp(0.0, 100.0) * n as f64 / 100.0).ceil() as usize;

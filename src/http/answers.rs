@@ -62,7 +62,12 @@ pub async fn feedback(
     let feedback = Feedback {
         rating: request.rating,
         reason: request.reason,
-        comment: bounded("comment", request.comment, MAX_COMMENT_CHARS)?,
+        comment: bounded(
+            "comment",
+            request.comment,
+            MAX_COMMENT_CHARS,
+            Code::CommentTooLong,
+        )?,
         client,
         created_at: Utc::now(),
     };
@@ -76,12 +81,12 @@ pub async fn feedback(
 }
 
 /// An optional text field, trimmed (blank is absent), refused past `max` characters.
-fn bounded(field: &str, text: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    let code = if field == "comment" {
-        Code::CommentTooLong
-    } else {
-        Code::TextTooLong
-    };
+fn bounded(
+    field: &str,
+    text: Option<String>,
+    max: usize,
+    code: Code,
+) -> Result<Option<String>, ApiError> {
     let Some(text) = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -134,8 +139,9 @@ pub async fn review(
             "corrected_answer",
             request.corrected_answer,
             MAX_CORRECTED_CHARS,
+            Code::TextTooLong,
         )?,
-        note: bounded("note", request.note, MAX_COMMENT_CHARS)?,
+        note: bounded("note", request.note, MAX_COMMENT_CHARS, Code::TextTooLong)?,
         reviewer,
         created_at: Utc::now(),
     };

@@ -204,10 +204,12 @@ impl Browser {
     /// them per session).
     pub async fn console_problems(&self) -> Vec<String> {
         let entries = self.client.issue_cmd(BrowserLog).await.unwrap();
-        entries
+        // Anything but a list would make every page look clean.
+        let entries = entries
             .as_array()
-            .into_iter()
-            .flatten()
+            .unwrap_or_else(|| panic!("chromedriver's log is not a list: {entries}"));
+        entries
+            .iter()
             .filter(|e| matches!(e["level"].as_str(), Some("SEVERE" | "WARNING")))
             .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
             .collect()

@@ -59,21 +59,12 @@ async fn a_full_answer_log_gives_503_and_the_server_recovers_when_space_is_freed
     };
     let data = fs.path().join("data");
     let settings = common::settings(&data);
-    let core = cairn::app::Cairn::build(&settings).unwrap();
-    common::ingest(
-        core.ingestor(),
-        &[&common::corpus().join("faq.jsonl")],
-        "docs",
-        false,
-    )
-    .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = cairn::http::router(core, &settings).unwrap();
+    let core = common::core_with_faq(&settings).await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(cairn::http::serve(listener, router, async {
+    let (url, server) = common::serve_core(core, &settings, async {
         let _ = stopped.await;
-    }));
+    })
+    .await;
     let http = reqwest::Client::new();
     let ask = || async {
         let r = http

@@ -167,16 +167,6 @@ fn bad_files_get_a_reason() {
     );
 }
 
-/// A minimal PDF whose one dictionary value is `depth` nested arrays.
-fn deep_pdf(depth: usize) -> Vec<u8> {
-    let value = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
-    format!(
-        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Deep {value} >>\nendobj\n\
-         2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-    )
-    .into_bytes()
-}
-
 fn load_bytes(name: &str, bytes: &[u8]) -> Result<Document, LoadError> {
     load(name, Path::new(name), bytes)
 }
@@ -201,7 +191,7 @@ fn hostile_files_are_refused_or_read_without_taking_the_process_down() {
     let doc = load_bytes("deeper.html", html.as_bytes()).expect("400 levels load");
     assert!(all_text(&doc).contains("deep text"));
 
-    let pdf = deep_pdf(50_000);
+    let pdf = common::deep_pdf(50_000);
     assert!(pdf.len() > 100_000);
     let err = load_bytes("deep.pdf", &pdf).unwrap_err();
     assert!(matches!(err, LoadError::TooDeep(_, 64)), "{err}");

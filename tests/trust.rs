@@ -343,21 +343,10 @@ async fn a_users_answers_and_ratings_are_deleted_on_request_and_questions_are_re
 async fn thirty_two_concurrent_first_requests_after_a_restart_all_succeed() {
     let data = tempfile::tempdir().unwrap();
     let settings = common::settings(data.path());
-    {
-        let core = cairn::app::Cairn::build(&settings).unwrap();
-        common::ingest(
-            core.ingestor(),
-            &[&common::corpus().join("faq.jsonl")],
-            "docs",
-            false,
-        )
-        .await;
-    } // the first process's store is closed (and flushed) here
+    // The first process's store is closed (and flushed) when its core is dropped.
+    drop(common::core_with_faq(&settings).await);
     let core = cairn::app::Cairn::build(&settings).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = cairn::http::router(core, &settings).unwrap();
-    tokio::spawn(cairn::http::serve(listener, router, std::future::pending()));
+    let (url, _server) = common::serve_core(core, &settings, std::future::pending()).await;
     let http = reqwest::Client::new();
     let requests = (0..32).map(|i| {
         let (http, url) = (http.clone(), url.clone());

@@ -24,16 +24,6 @@ fn form(files: Vec<(String, Vec<u8>)>) -> reqwest::multipart::Form {
         })
 }
 
-/// A minimal PDF whose one dictionary value is `depth` nested arrays.
-fn deep_pdf(depth: usize) -> Vec<u8> {
-    let value = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
-    format!(
-        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Deep {value} >>\nendobj\n\
-         2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-    )
-    .into_bytes()
-}
-
 fn hostile_set() -> Vec<(String, Vec<u8>)> {
     let html = format!(
         "<html><body>{}deep{}</body></html>",
@@ -46,7 +36,7 @@ fn hostile_set() -> Vec<(String, Vec<u8>)> {
         .collect();
     vec![
         ("deep.html".into(), html.into_bytes()),
-        ("deep.pdf".into(), deep_pdf(50_000)),
+        ("deep.pdf".into(), common::deep_pdf(50_000)),
         ("nul.txt".into(), b"text\0with a NUL".to_vec()),
         ("bad16.txt".into(), bad_utf16),
         ("empty.md".into(), Vec::new()),

@@ -329,3 +329,41 @@ pub fn cairn(data: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("run cairn")
 }
+
+/// A minimal PDF whose one dictionary value is `depth` nested arrays (a hostile file).
+pub fn deep_pdf(depth: usize) -> Vec<u8> {
+    let value = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    format!(
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Deep {value} >>\nendobj\n\
+         2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
+
+/// Serves an already built core on 127.0.0.1:0 until `shutdown`; returns its URL and the task.
+pub async fn serve_core(
+    core: Arc<cairn::app::Cairn>,
+    settings: &Settings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = cairn::http::router(core, settings).unwrap();
+    (
+        url,
+        tokio::spawn(cairn::http::serve(listener, router, shutdown)),
+    )
+}
+
+/// A fresh core on `settings` with docs-sample's FAQ ingested as collection `docs`.
+pub async fn core_with_faq(settings: &Settings) -> Arc<cairn::app::Cairn> {
+    let core = cairn::app::Cairn::build(settings).unwrap();
+    ingest(
+        core.ingestor(),
+        &[&corpus().join("faq.jsonl")],
+        "docs",
+        false,
+    )
+    .await;
+    core
+}

@@ -4,7 +4,7 @@
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::sections::SectionBuilder;
-use super::LoadError;
+use super::{find, LoadError};
 use crate::domain::{DocKind, Document};
 
 /// Elements whose text is never content.
@@ -123,14 +123,6 @@ fn memchr(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
         .get(from..)?
         .iter()
         .position(|&b| b == needle)
-        .map(|at| from + at)
-}
-
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
         .map(|at| from + at)
 }
 

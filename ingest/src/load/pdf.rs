@@ -2,7 +2,7 @@
 
 use crate::domain::{DocKind, Document, Section};
 
-use super::LoadError;
+use super::{find, LoadError};
 
 /// Arrays and dictionaries nested deeper than this are refused before parsing: lopdf parses
 /// them recursively, and a 100 KB file of 50,000 nested arrays would overflow the stack.
@@ -97,14 +97,6 @@ fn skip_literal_string(bytes: &[u8], from: usize) -> usize {
         i += 1;
     }
     bytes.len()
-}
-
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|at| from + at)
 }
 
 #[cfg(test)]

@@ -39,6 +39,9 @@ pub struct Settings {
     /// A Qdrant server or cluster; when set it replaces the embedded store.
     pub qdrant_url: Option<String>,
     pub qdrant_api_key: Option<String>,
+    /// A PostgreSQL answer log (`postgres://user:password@host:port/db`, or
+    /// `CAIRN_DATABASE_URL`), shared by replicas; SQLite in the data directory when unset.
+    pub database_url: Option<String>,
     pub chunk: ChunkSettings,
     /// Where `cairn serve` listens.
     pub bind: SocketAddr,
@@ -87,6 +90,7 @@ impl Default for Settings {
             ort_lib: None,
             qdrant_url: None,
             qdrant_api_key: None,
+            database_url: None,
             chunk: ChunkSettings::default(),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             llm: OpenAiSettings::default(),
@@ -154,6 +158,7 @@ impl Settings {
     fn without_blank_values(mut self) -> Self {
         self.qdrant_url = self.qdrant_url.filter(|u| !u.trim().is_empty());
         self.qdrant_api_key = self.qdrant_api_key.filter(|k| !k.is_empty());
+        self.database_url = self.database_url.filter(|u| !u.trim().is_empty());
         self.llm.api_key = self.llm.api_key.filter(|k| !k.is_empty());
         self
     }
@@ -206,6 +211,9 @@ impl Settings {
             copy.auth.admin_key = Some("<redacted>".into());
         }
         copy.auth.query_keys = vec!["<redacted>".into(); copy.auth.query_keys.len()];
+        copy.database_url = copy
+            .database_url
+            .map(|u| crate::answer_log::redact_password(&u));
         serde_json::to_value(copy).unwrap_or_default()
     }
 }

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use cairn_ingest::chunk::Chunker;
-use cairn_ingest::embed::{Bm25, Embedder, FastEmbedder};
+use cairn_ingest::embed::{Bm25, CachedEmbedder, Embedder, FastEmbedder};
 use cairn_ingest::pipeline::Ingestor;
 use cairn_ingest::store::{EdgeStore, ServerStore, VectorStore};
 
-use crate::answer_log::{AnswerLog, SqliteLog};
+use crate::answer_log::{AnswerLog, PostgresLog, SqliteLog};
 use crate::config::Settings;
 use crate::ground::Grounder;
 use crate::llm::openai::OpenAiChat;
@@ -34,6 +34,16 @@ pub fn embedder(settings: &Settings) -> anyhow::Result<Arc<dyn Embedder>> {
     Ok(Arc::new(FastEmbedder::load(&settings.model_files())?))
 }
 
+/// How many texts (questions, passage sentences) the serving embedder remembers: about 1.6 KB
+/// each with all-MiniLM-L6-v2, so some 16 MB.
+pub const EMBEDDING_CACHE_TEXTS: usize = 10_000;
+
+/// The model behind a cache, for searching and answering (ingest embeds each chunk once and
+/// goes to the model directly).
+pub fn serving_embedder(model: Arc<dyn Embedder>) -> Arc<dyn Embedder> {
+    Arc::new(CachedEmbedder::new(model, EMBEDDING_CACHE_TEXTS))
+}
+
 pub fn chunker(settings: &Settings) -> anyhow::Result<Arc<Chunker>> {
     let tokenizer = settings.model_files().tokenizer()?;
     Ok(Arc::new(Chunker::new(tokenizer, settings.chunk)?))
@@ -54,7 +64,7 @@ pub fn ingestor(settings: &Settings) -> anyhow::Result<Ingestor> {
 /// handle per collection and process).
 pub fn retriever(settings: &Settings, store: Arc<dyn VectorStore>) -> anyhow::Result<Retriever> {
     Ok(Retriever {
-        embedder: embedder(settings)?,
+        embedder: serving_embedder(embedder(settings)?),
         bm25: Arc::new(Bm25::new()?),
         store,
     })
@@ -99,7 +109,10 @@ pub fn grounder(settings: &Settings, embedder: Arc<dyn Embedder>) -> Grounder {
     Grounder::new(embedder, settings.grounding.clone())
 }
 
-/// The answer log: SQLite in the data directory.
+/// The answer log: PostgreSQL when `database_url` is set, else SQLite in the data directory.
 pub fn answer_log(settings: &Settings) -> anyhow::Result<Arc<dyn AnswerLog>> {
-    Ok(Arc::new(SqliteLog::open(&settings.data_dir)?))
+    Ok(match &settings.database_url {
+        Some(url) => Arc::new(PostgresLog::open(url)?),
+        None => Arc::new(SqliteLog::open(&settings.data_dir)?),
+    })
 }

@@ -1,6 +1,7 @@
 //! The answer log over HTTP with the real app: feedback round-trips and is replaced per client,
 //! answers page and filter, rated answers export, /v1/stats matches figures computed by hand,
-//! /metrics parses as Prometheus text and moves, and /v1/insights groups alike questions.
+//! /metrics parses as Prometheus text and moves, and /v1/insights groups alike questions. The
+//! answer-log tests run on SQLite and again (`postgres_…`) on a PostgreSQL log.
 
 // Panicking on a broken fixture is what a test should do.
 #![allow(clippy::unwrap_used)]
@@ -31,7 +32,20 @@ async fn rate(app: &common::TestApp, id: &str, client: &str, body: Value) -> (u1
 
 #[tokio::test(flavor = "multi_thread")]
 async fn feedback_round_trips_is_replaced_per_client_and_exports() {
-    let app = common::spawn_app_with_faq(|_| {}).await;
+    feedback_round_trips_is_replaced_per_client_and_exports_on(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "skipped: no PostgreSQL server (scripts/test.sh starts one)"]
+async fn postgres_feedback_round_trips_is_replaced_per_client_and_exports() {
+    feedback_round_trips_is_replaced_per_client_and_exports_on(Some(
+        common::postgres::fresh_database(),
+    ))
+    .await;
+}
+
+async fn feedback_round_trips_is_replaced_per_client_and_exports_on(database_url: Option<String>) {
+    let app = common::spawn_app_with_faq(|s| s.database_url = database_url).await;
     let answer = ask(&app, PRICE).await;
     let id = answer["answer_id"].as_str().unwrap();
 
@@ -106,7 +120,17 @@ async fn feedback_round_trips_is_replaced_per_client_and_exports() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stats_match_figures_computed_by_hand() {
-    let app = common::spawn_app_with_faq(|_| {}).await;
+    stats_match_figures_computed_by_hand_on(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "skipped: no PostgreSQL server (scripts/test.sh starts one)"]
+async fn postgres_stats_match_figures_computed_by_hand() {
+    stats_match_figures_computed_by_hand_on(Some(common::postgres::fresh_database())).await;
+}
+
+async fn stats_match_figures_computed_by_hand_on(database_url: Option<String>) {
+    let app = common::spawn_app_with_faq(|s| s.database_url = database_url).await;
     let questions = [
         PRICE,
         "Can I test the paid features before buying, and do I have to enter a credit card?",
@@ -266,7 +290,18 @@ async fn metrics_parse_as_prometheus_text_and_move_with_requests() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn insights_group_alike_questions_that_went_wrong() {
-    let app = common::spawn_app_with_faq(|_| {}).await;
+    insights_group_alike_questions_that_went_wrong_on(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "skipped: no PostgreSQL server (scripts/test.sh starts one)"]
+async fn postgres_insights_group_alike_questions_that_went_wrong() {
+    insights_group_alike_questions_that_went_wrong_on(Some(common::postgres::fresh_database()))
+        .await;
+}
+
+async fn insights_group_alike_questions_that_went_wrong_on(database_url: Option<String>) {
+    let app = common::spawn_app_with_faq(|s| s.database_url = database_url).await;
     let questions = [
         "How much does the Team plan cost?",
         "What is the monthly price of the Team plan?",

@@ -1,9 +1,11 @@
-//! One suite for every VectorStore: the embedded store always, a Qdrant server when
-//! QDRANT_URL points at one.
+//! One suite for every VectorStore: the embedded store always, and a real Qdrant server
+//! (`CAIRN_QDRANT_BIN`) when one is there, with its restart and API-key cases.
 // Panicking on a broken fixture is what a test should do.
 #![allow(clippy::unwrap_used)]
 
 mod common;
+
+use common::qdrant::QdrantServer;
 
 use std::sync::Arc;
 
@@ -162,13 +164,75 @@ async fn embedded_store_passes_the_suite_and_survives_a_restart() {
 }
 
 #[tokio::test]
+#[ignore = "skipped: no Qdrant server (set CAIRN_QDRANT_BIN)"]
 async fn qdrant_server_passes_the_suite() {
-    let Some(url) = std::env::var("QDRANT_URL").ok().filter(|u| !u.is_empty()) else {
-        println!("skipped: QDRANT_URL not set");
-        return;
-    };
-    let store: Arc<dyn VectorStore> =
-        Arc::new(ServerStore::new(&url, std::env::var("QDRANT_API_KEY").ok()).unwrap());
-    let prefix = format!("cairn_test_{}_", std::process::id());
-    suite(store.as_ref(), &prefix).await;
+    let server = QdrantServer::start(None).await;
+    let store = ServerStore::new(&server.url(), None).unwrap();
+    suite(&store, "").await;
+    assert!(store.server_version().await.unwrap().starts_with("1."));
+}
+
+#[tokio::test]
+#[ignore = "skipped: no Qdrant server (set CAIRN_QDRANT_BIN)"]
+async fn qdrant_server_upsert_during_a_restart_completes_without_restarting_cairn() {
+    let mut server = QdrantServer::start(None).await;
+    let store = Arc::new(ServerStore::new(&server.url(), None).unwrap());
+    let name = common::collection("restart");
+    store.create_collection(&name, 4).await.unwrap();
+    store
+        .upsert(
+            &name,
+            vec![chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1])],
+        )
+        .await
+        .unwrap();
+
+    server.kill();
+    let writer = store.clone();
+    let n = name.clone();
+    let pending = tokio::spawn(async move {
+        let late = chunk("b.md", 0, vec![0.0, 1.0, 0.0, 0.0], &[2]);
+        writer.upsert(&n, vec![late]).await
+    });
+    // The upsert meets a dead server and keeps retrying while it is down.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    if pending.is_finished() {
+        panic!(
+            "the upsert gave up while the server was down: {:?}",
+            pending.await
+        );
+    }
+    server.spawn().await;
+    pending.await.unwrap().unwrap();
+
+    let all = SourceFilter::default();
+    assert_eq!(store.count(&name, &all).await.unwrap(), 2);
+    let dense = QueryVector::Dense(vec![0.0, 1.0, 0.0, 0.0]);
+    let hits = store.search(&name, &dense, 1, &all).await.unwrap();
+    assert_eq!(hits[0].payload.source, "b.md");
+}
+
+#[tokio::test]
+#[ignore = "skipped: no Qdrant server (set CAIRN_QDRANT_BIN)"]
+async fn qdrant_server_with_an_api_key_takes_only_that_key() {
+    let key = "test-qdrant-key-0123456789";
+    let server = QdrantServer::start(Some(key)).await;
+    let store = ServerStore::new(&server.url(), Some(key.into())).unwrap();
+    suite(&store, "keyed_").await;
+
+    for wrong in [None, Some("not-the-key-0123456789".to_string())] {
+        let store = ServerStore::new(&server.url(), wrong.clone()).unwrap();
+        let started = std::time::Instant::now();
+        let err = store.list_collections().await.unwrap_err();
+        assert!(
+            err.to_string().to_lowercase().contains("api key")
+                || err.to_string().contains("Unauthenticated")
+                || err.to_string().contains("PermissionDenied"),
+            "{wrong:?}: {err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "a refused key is not retried"
+        );
+    }
 }

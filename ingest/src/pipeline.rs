@@ -78,6 +78,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Wall time spent inside the embedding model.
     pub embed_seconds: f64,
+    /// Wall time spent bringing the search index up to date after the writes.
+    pub index_seconds: f64,
     /// Personal data replaced in the documents of this run, by kind (when redaction is on).
     pub redacted: redact::Counts,
     pub chunks_per_second: f64,
@@ -160,6 +162,11 @@ impl Ingestor {
             summary.redacted = stored.redacted;
             skipped.extend(stored.skipped);
             self.store.flush(name).await?;
+            if summary.chunks > 0 || summary.pruned > 0 || !plan.changed.is_empty() {
+                let indexing = Instant::now();
+                self.store.optimize(name).await?;
+                summary.index_seconds = indexing.elapsed().as_secs_f64();
+            }
         }
         summary.plan = plan;
         summary.skipped = skipped;

@@ -1,13 +1,14 @@
 //! The answer log: every answer, with its feedback, kept durably. SQLite in the data directory
-//! by default ([`SqliteLog`]); the [`AnswerLog`] trait leaves room for a server database when
-//! several replicas share one log.
+//! by default ([`SqliteLog`]); PostgreSQL ([`PostgresLog`]) when several replicas share one log.
 
+mod postgresql;
 mod sqlite;
 pub mod stats;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use postgresql::{redact_password, PostgresLog, MIGRATIONS};
 pub use sqlite::SqliteLog;
 
 use crate::rag::answer::Answer;

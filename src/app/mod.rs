@@ -81,14 +81,15 @@ impl Cairn {
     /// Builds everything from the settings (loads the model, opens the store and the logs).
     pub fn build(settings: &Settings) -> anyhow::Result<Arc<Self>> {
         let store = services::vector_store(settings)?;
+        let model = services::embedder(settings)?;
         let retriever = Retriever {
-            embedder: services::embedder(settings)?,
+            embedder: services::serving_embedder(model.clone()),
             bm25: Arc::new(Bm25::new()?),
             store: store.clone(),
         };
         let answerer = services::answerer(settings, retriever.clone())?;
         let ingestor = Ingestor {
-            embedder: retriever.embedder.clone(),
+            embedder: model,
             bm25: retriever.bm25.clone(),
             store: store.clone(),
             chunker: services::chunker(settings)?,
@@ -131,8 +132,10 @@ impl Cairn {
         &self.ingestor
     }
 
+    /// The embedding model itself, without the serving cache (the readiness probe must
+    /// reach the model).
     pub fn embedder(&self) -> &Arc<dyn Embedder> {
-        &self.retriever.embedder
+        &self.ingestor.embedder
     }
 
     pub fn store(&self) -> &Arc<dyn VectorStore> {

@@ -2,6 +2,9 @@
 //! scripts/fetch-models.sh prepares) and a fresh embedded store per test.
 #![allow(dead_code)]
 
+pub mod postgres;
+pub mod qdrant;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

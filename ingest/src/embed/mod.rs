@@ -1,9 +1,11 @@
 //! Turning text into vectors: the [`Embedder`] seam and its fastembed implementation.
 
 mod bm25;
+mod cached;
 mod fastembed;
 
 pub use self::bm25::Bm25;
+pub use self::cached::CachedEmbedder;
 pub use self::fastembed::{FastEmbedder, ModelFiles};
 
 /// Why embedding failed.

@@ -453,6 +453,21 @@ impl VectorStore for EdgeStore {
         })
         .await
     }
+
+    /// Runs qdrant-edge's optimizers until they have nothing left to do. Writes wait for it;
+    /// searches go on meanwhile (qdrant swaps the rebuilt segments in when they are ready).
+    async fn optimize(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        let (this, name) = (self.inner.clone(), name.clone());
+        blocking(move || {
+            let shard = this.existing(&name)?;
+            shard.write(|e| {
+                let changed = e.optimize().map_err(backend)?;
+                e.flush();
+                Ok(changed)
+            })
+        })
+        .await
+    }
 }
 
 /// qdrant-edge is synchronous: run it off the async workers.

@@ -118,6 +118,13 @@ pub trait VectorStore: Send + Sync {
 
     /// Makes every acknowledged write durable.
     async fn flush(&self, name: &CollectionName) -> Result<(), StoreError>;
+
+    /// Brings the collection's search index up to date after writes (HNSW over the dense
+    /// vectors, merged segments, deleted points vacuumed); `true` when anything changed.
+    /// A Qdrant server does this itself, in the background.
+    async fn optimize(&self, _name: &CollectionName) -> Result<bool, StoreError> {
+        Ok(false)
+    }
 }
 
 /// Payload fields the inventory reads.

@@ -1,7 +1,15 @@
 //! A Qdrant server or cluster over gRPC (qdrant-client): the scale-out path, chosen when
 //! `QDRANT_URL` is set. Writes wait for the server's acknowledgement.
+//!
+//! qdrant-client's own version check prints to stdout (which breaks `cairn search --json`)
+//! and blocks while it connects; it is turned off and cairn checks the version itself, once,
+//! on the first call, warning in the log. Calls that meet a server that is down or restarting
+//! are retried for [`RETRY_FOR`]: every call cairn makes is idempotent (upserts by id, deletes
+//! by filter), so a retry cannot apply a write twice.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
@@ -22,8 +30,17 @@ use super::{
 use crate::domain::{CollectionName, EmbeddedChunk, QueryVector, ScoredChunk};
 use crate::sync::StoredChunk;
 
+/// Server versions the test suite has run against (`tests/qdrant_server.rs`, with
+/// `CAIRN_QDRANT_BIN`); others get a warning, not a refusal.
+pub const TESTED_SERVER_VERSIONS: &[&str] = &["1.18"];
+
+/// How long a call keeps retrying a server that is unreachable or restarting.
+pub const RETRY_FOR: Duration = Duration::from_secs(30);
+
 pub struct ServerStore {
     client: Qdrant,
+    /// Set once the server's version has been read (and warned about, if untested).
+    version_checked: tokio::sync::OnceCell<String>,
 }
 
 impl ServerStore {
@@ -31,23 +48,74 @@ impl ServerStore {
     pub fn new(url: &str, api_key: Option<String>) -> Result<Self, StoreError> {
         let client = Qdrant::from_url(url)
             .api_key(api_key)
+            .skip_compatibility_check()
             .build()
             .map_err(|e| StoreError::Backend(format!("bad QDRANT_URL {url:?}: {e}")))?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            version_checked: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// The server's version (`"1.18.3"`), read once; a server that cannot be reached now is
+    /// asked again on the next call.
+    pub async fn server_version(&self) -> Result<String, StoreError> {
+        let version = self
+            .version_checked
+            .get_or_try_init(|| async {
+                let reply = self.client.health_check().await.map_err(backend)?;
+                if !is_tested_version(&reply.version) {
+                    tracing::warn!(
+                        server = %reply.version,
+                        tested = ?TESTED_SERVER_VERSIONS,
+                        "this Qdrant server version has not been tested with cairn"
+                    );
+                }
+                Ok::<_, StoreError>(reply.version)
+            })
+            .await?;
+        Ok(version.clone())
+    }
+
+    /// Runs one client call, retrying transient failures (server down, restarting, or
+    /// overloaded) with backoff until [`RETRY_FOR`] has passed.
+    async fn call<T, F, Fut>(&self, what: &str, f: F) -> Result<T, QdrantError>
+    where
+        F: Fn(Qdrant) -> Fut,
+        Fut: Future<Output = Result<T, QdrantError>>,
+    {
+        // Reads the version on the first call; its failure surfaces from the call itself.
+        let _ = self.server_version().await;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match f(self.client.clone()).await {
+                Err(e) if is_transient(&e) && started.elapsed() < RETRY_FOR => {
+                    tracing::warn!(call = what, error = %e, "Qdrant server unavailable; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn dimension(&self, name: &CollectionName) -> Result<Option<usize>, StoreError> {
+        let n = name.as_str();
         if !self
-            .client
-            .collection_exists(name.as_str())
+            .call("collection_exists", |c| async move {
+                c.collection_exists(n).await
+            })
             .await
             .map_err(backend)?
         {
             return Ok(None);
         }
         let info = self
-            .client
-            .collection_info(name.as_str())
+            .call(
+                "collection_info",
+                |c| async move { c.collection_info(n).await },
+            )
             .await
             .map_err(backend)?;
         let size = info
@@ -92,22 +160,24 @@ impl VectorStore for ServerStore {
         );
         let create = CreateCollectionBuilder::new(name.as_str())
             .vectors_config(dense)
-            .sparse_vectors_config(sparse);
-        self.client
-            .create_collection(create)
-            .await
-            .map_err(backend)?;
-        self.client
-            .create_field_index(
-                CreateFieldIndexCollectionBuilder::new(
-                    name.as_str(),
-                    SOURCE_FIELD,
-                    FieldType::Keyword,
-                )
-                .wait(true),
-            )
-            .await
-            .map_err(backend)?;
+            .sparse_vectors_config(sparse)
+            .build();
+        self.call("create_collection", |c| {
+            let create = create.clone();
+            async move { c.create_collection(create).await }
+        })
+        .await
+        .map_err(backend)?;
+        let index =
+            CreateFieldIndexCollectionBuilder::new(name.as_str(), SOURCE_FIELD, FieldType::Keyword)
+                .wait(true)
+                .build();
+        self.call("create_field_index", |c| {
+            let index = index.clone();
+            async move { c.create_field_index(index).await }
+        })
+        .await
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -127,7 +197,13 @@ impl VectorStore for ServerStore {
     }
 
     async fn list_collections(&self) -> Result<Vec<CollectionInfo>, StoreError> {
-        let listed = self.client.list_collections().await.map_err(backend)?;
+        let listed = self
+            .call(
+                "list_collections",
+                |c| async move { c.list_collections().await },
+            )
+            .await
+            .map_err(backend)?;
         let mut names: Vec<CollectionName> = listed
             .collections
             .iter()
@@ -142,18 +218,21 @@ impl VectorStore for ServerStore {
     }
 
     async fn delete_collection(&self, name: &CollectionName) -> Result<bool, StoreError> {
+        let n = name.as_str();
         if !self
-            .client
-            .collection_exists(name.as_str())
+            .call("collection_exists", |c| async move {
+                c.collection_exists(n).await
+            })
             .await
             .map_err(backend)?
         {
             return Ok(false);
         }
-        self.client
-            .delete_collection(name.as_str())
-            .await
-            .map_err(backend)?;
+        self.call("delete_collection", |c| async move {
+            c.delete_collection(n).await
+        })
+        .await
+        .map_err(backend)?;
         Ok(true)
     }
 
@@ -176,10 +255,15 @@ impl VectorStore for ServerStore {
                 Ok(PointStruct::new(c.id.to_string(), vectors, payload))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.client
-            .upsert_points(UpsertPointsBuilder::new(name.as_str(), points).wait(true))
-            .await
-            .map_err(backend)?;
+        let upsert = UpsertPointsBuilder::new(name.as_str(), points)
+            .wait(true)
+            .build();
+        self.call("upsert_points", |c| {
+            let upsert = upsert.clone();
+            async move { c.upsert_points(upsert).await }
+        })
+        .await
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -191,14 +275,16 @@ impl VectorStore for ServerStore {
         if sources.is_empty() {
             return Ok(());
         }
-        self.client
-            .delete_points(
-                DeletePointsBuilder::new(name.as_str())
-                    .points(source_filter(sources))
-                    .wait(true),
-            )
-            .await
-            .map_err(backend)?;
+        let delete = DeletePointsBuilder::new(name.as_str())
+            .points(source_filter(sources))
+            .wait(true)
+            .build();
+        self.call("delete_points", |c| {
+            let delete = delete.clone();
+            async move { c.delete_points(delete).await }
+        })
+        .await
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -224,7 +310,14 @@ impl VectorStore for ServerStore {
         if !filter.sources.is_empty() {
             request = request.filter(source_filter(&filter.sources));
         }
-        let response = self.client.query(request).await.map_err(not_found(name))?;
+        let request = request.build();
+        let response = self
+            .call("query", |c| {
+                let request = request.clone();
+                async move { c.query(request).await }
+            })
+            .await
+            .map_err(not_found(name))?;
         response
             .result
             .into_iter()
@@ -248,10 +341,14 @@ impl VectorStore for ServerStore {
             return Ok(Vec::new());
         }
         let points: Vec<PointId> = ids.iter().map(|u| u.to_string().into()).collect();
-        let request = GetPointsBuilder::new(name.as_str(), points).with_payload(true);
+        let request = GetPointsBuilder::new(name.as_str(), points)
+            .with_payload(true)
+            .build();
         let response = self
-            .client
-            .get_points(request)
+            .call("get_points", |c| {
+                let request = request.clone();
+                async move { c.get_points(request).await }
+            })
             .await
             .map_err(not_found(name))?;
         let found = response
@@ -271,7 +368,14 @@ impl VectorStore for ServerStore {
         if !filter.sources.is_empty() {
             request = request.filter(source_filter(&filter.sources));
         }
-        let response = self.client.count(request).await.map_err(not_found(name))?;
+        let request = request.build();
+        let response = self
+            .call("count", |c| {
+                let request = request.clone();
+                async move { c.count(request).await }
+            })
+            .await
+            .map_err(not_found(name))?;
         Ok(response.result.map_or(0, |r| r.count as usize))
     }
 
@@ -289,7 +393,14 @@ impl VectorStore for ServerStore {
             if let Some(o) = offset.take() {
                 request = request.offset(o);
             }
-            let response = self.client.scroll(request).await.map_err(backend)?;
+            let request = request.build();
+            let response = self
+                .call("scroll", |c| {
+                    let request = request.clone();
+                    async move { c.scroll(request).await }
+                })
+                .await
+                .map_err(backend)?;
             for p in response.result {
                 let payload: serde_json::Map<String, serde_json::Value> =
                     Payload::from(p.payload).into();
@@ -321,6 +432,31 @@ fn uuid_of(id: Option<PointId>) -> Result<uuid::Uuid, StoreError> {
             "point id {other:?} is not a cairn chunk id"
         ))),
     }
+}
+
+/// A failure worth retrying: the server is unreachable, restarting, or shedding load.
+fn is_transient(e: &QdrantError) -> bool {
+    use tonic::Code;
+    match e {
+        QdrantError::ResponseError { status } => match status.code() {
+            Code::Unavailable | Code::Cancelled | Code::Unknown | Code::DeadlineExceeded => true,
+            // qdrant-client reports a refused connection as Internal "Failed to connect …";
+            // other internal errors come from the server itself and are not retried.
+            Code::Internal => {
+                let m = status.message();
+                m.contains("Failed to connect") || m.contains("transport error")
+            }
+            _ => false,
+        },
+        QdrantError::ResourceExhaustedError { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether cairn's tests have run against this server version (major.minor).
+fn is_tested_version(version: &str) -> bool {
+    let minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    TESTED_SERVER_VERSIONS.contains(&minor.as_str())
 }
 
 fn backend(e: QdrantError) -> StoreError {

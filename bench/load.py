@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Load on the HTTP API: p50/p95/p99 latency and throughput of /search and of extractive /query
-at 1 and 8 concurrent clients, beside the bare embed + vector search time that the service
-reports itself (latency_ms of /query), so the service's own overhead is visible.
+at 1, 4 and 8 concurrent clients, each question asked for the first time and then again (the
+serving embedder caches texts), beside the bare embed + vector search time that the service
+reports itself (latency_ms of /query), and the server's resident memory.
 A script that reports, not a test.
 
-usage: bench/load.py --data-dir DIR --collection NAME [--questions FILE] [--requests N]
+usage: bench/load.py --data-dir DIR --collection NAME [--questions FILE] [--clients 1,4,8]
 Use a collection of at least 10k chunks (bench/ingest.py --keep DIR makes a 33k one).
 """
 import argparse
@@ -40,31 +41,50 @@ def run(url, path, bodies, clients):
     return [r[0] for r in results], [r[1] for r in results], wall
 
 
+def rss_mb(url):
+    """Resident memory of the `cairn serve` listening at `url` (Linux /proc)."""
+    port = url.rsplit(":", 1)[1]
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            cmdline = (status.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in cmdline and any(a.endswith(port.encode()) for a in cmdline):
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data-dir", required=True)
     p.add_argument("--collection", required=True)
     p.add_argument("--questions", default=str(ROOT / "bench/pydocs-questions.jsonl"))
-    p.add_argument("--requests", type=int, default=120)
+    p.add_argument("--clients", default="1,4,8")
     args = p.parse_args()
     questions = [json.loads(l)["question"] for l in open(args.questions) if l.strip()]
-    with serving(args.data_dir) as url:
-        info = json.load(urllib.request.urlopen(f"{url}/v1/collections/{args.collection}"))
-        print(f"collection {args.collection}: {info['points']} chunks")
-        base = f"/v1/collections/{args.collection}"
-        print(f"{'endpoint':8} {'clients':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}"
-              f" {'embed+search p50':>17}")
-        for clients in (1, 8):
-            for name, path, key in (("search", "/search", "query"), ("query", "/query", "question")):
-                bodies = [{key: questions[i % len(questions)]} for i in range(args.requests)]
-                run(url, base + path, bodies[:8], clients)  # warm-up
-                times, replies, wall = run(url, base + path, bodies, clients)
-                bare = ""
-                if name == "query":
-                    inner = [r["latency_ms"]["embed"] + r["latency_ms"]["retrieve"] for r in replies]
-                    bare = f"{statistics.median(inner):.1f}"
-                print(f"{name:8} {clients:7} {pct(times, 50):8.1f} {pct(times, 95):8.1f} "
-                      f"{pct(times, 99):8.1f} {len(times) / wall:7.1f} {bare:>17}")
+    base = f"/v1/collections/{args.collection}"
+    print("Each row starts a new server, so nothing is cached: 'first' asks every question once "
+          "(passages seen by an earlier question may be cached), 'repeat' asks them again.")
+    print(f"{'endpoint':8} {'clients':>7} {'pass':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+          f" {'req/s':>7} {'embed+search p50':>17} {'RSS MB':>7}")
+    for clients in [int(c) for c in args.clients.split(",")]:
+        for name, path, key in (("search", "/search", "query"), ("query", "/query", "question")):
+            with serving(args.data_dir) as url:
+                # Lazy set-up (first model call, first search), with texts not measured.
+                run(url, base + path, [{key: f"warm up {i}"} for i in range(4)], 1)
+                bodies = [{key: q} for q in questions]
+                for label in ("first", "repeat"):
+                    times, replies, wall = run(url, base + path, bodies, clients)
+                    bare = ""
+                    if name == "query":
+                        inner = [r["latency_ms"]["embed"] + r["latency_ms"]["retrieve"]
+                                 for r in replies]
+                        bare = f"{statistics.median(inner):.1f}"
+                    print(f"{name:8} {clients:7} {label:>6} {pct(times, 50):8.1f} "
+                          f"{pct(times, 95):8.1f} {pct(times, 99):8.1f} {len(times) / wall:7.1f} "
+                          f"{bare:>17} {rss_mb(url):7.0f}", flush=True)
 
 
 if __name__ == "__main__":

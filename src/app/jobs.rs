@@ -29,7 +29,7 @@ const KEEP_FINISHED: usize = 200;
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum JobState {
     Running,
-    Succeeded { summary: Summary },
+    Succeeded { summary: Box<Summary> },
     Failed { error: JobFailure },
 }
 
@@ -205,7 +205,9 @@ impl Cairn {
                 .ingest_dir(collection, root.join("files"), Some(progress))
                 .await;
             let state = match result {
-                Ok(summary) => JobState::Succeeded { summary },
+                Ok(summary) => JobState::Succeeded {
+                    summary: Box::new(summary),
+                },
                 Err(e) => {
                     tracing::error!(job = %id, error = %e, "upload job failed");
                     JobState::Failed {

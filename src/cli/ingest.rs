@@ -90,6 +90,9 @@ fn render(s: &Summary) -> String {
             s.chunks_per_second,
             100.0 * s.embed_seconds / s.seconds.max(1e-9)
         );
+        if s.index_seconds >= 0.05 {
+            out += &format!("  search index updated in {:.1}s\n", s.index_seconds);
+        }
     }
     for skipped in &s.skipped {
         out += &format!("  skipped {}: {}\n", skipped.source, skipped.reason);

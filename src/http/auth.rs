@@ -156,6 +156,10 @@ pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: 
         return ApiError::new(Code::Forbidden).into_response();
     }
     let audited = needed == Some(Scope::Admin) && changes_or_exports(request.method(), &template);
+    if !audited {
+        request.extensions_mut().insert(caller);
+        return next.run(request).await;
+    }
     let action = format!(
         "{} {}",
         request.method(),
@@ -171,27 +175,22 @@ pub async fn guard(State(guard): State<Arc<Guard>>, mut request: Request, next: 
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let actor = match &caller {
-        Caller::Open => format!(
-            "open:{}",
-            peer.map_or_else(|| "unknown".into(), |p| p.ip().to_string())
-        ),
-        Caller::Admin => "admin".to_owned(),
-        Caller::Query(id) => format!("query:{id}"),
+        // The same names the rate limits key by, with the open caller's address marked.
+        Caller::Open => format!("open:{}", caller.limit_key(peer)),
+        other => other.limit_key(peer),
     };
     request.extensions_mut().insert(caller);
     let response = next.run(request).await;
-    if audited {
-        let entry = AuditEntry {
-            at: chrono::Utc::now(),
-            actor,
-            action,
-            target,
-            status: response.status().as_u16(),
-        };
-        // The action is done either way; a failed audit write is logged, not sent back.
-        if let Err(e) = guard.app.audit(entry).await {
-            tracing::error!(error = %e, "the audit log could not be written");
-        }
+    let entry = AuditEntry {
+        at: chrono::Utc::now(),
+        actor,
+        action,
+        target,
+        status: response.status().as_u16(),
+    };
+    // The action is done either way; a failed audit write is logged, not sent back.
+    if let Err(e) = guard.app.audit(entry).await {
+        tracing::error!(error = %e, "the audit log could not be written");
     }
     response
 }

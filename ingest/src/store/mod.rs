@@ -4,7 +4,7 @@
 mod edge;
 mod server;
 
-pub use edge::EdgeStore;
+pub use edge::{EdgeStore, DEFAULT_HNSW_EF};
 pub use server::ServerStore;
 
 use async_trait::async_trait;

@@ -54,7 +54,7 @@ def main() -> int:
             shutil.rmtree(data, ignore_errors=True)
 
     print(f"\nmachine: {platform.node()}, {os.cpu_count()} cores, {platform.platform()}")
-    print(f"command: bench/scale.py --sizes {args.sizes} --queries {args.queries} "
+    print(f"command: bench/scale.py --sizes {args.sizes} --queries {args.queries} --ef {args.ef} "
           f"--noise {args.noise}\n")
     print("| points | upserts/s | optimize (HNSW build) s | search p50 / p99 ms, exact scan "
           "| HNSW ef | search p50 / p99 ms, HNSW | recall@10 | disk bytes/point "

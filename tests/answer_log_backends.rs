@@ -260,15 +260,9 @@ async fn postgres_log_is_shared_by_two_serve_replicas() {
     }
     let (a, b) = (&replicas[0].0.url, &replicas[1].0.url);
     let http = reqwest::Client::new();
-    let answer: Value = http
-        .post(format!("{a}/v1/collections/docs/query"))
-        .json(&json!({"question": "Is there a free trial?"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let question = json!({"question": "Is there a free trial?"});
+    let (_, answer) =
+        common::post_json(&http, &format!("{a}/v1/collections/docs/query"), &question).await;
     let id = answer["answer_id"].as_str().unwrap();
     // Asked on one replica, rated on the other, read back on the first.
     let rated = http
@@ -279,23 +273,9 @@ async fn postgres_log_is_shared_by_two_serve_replicas() {
         .await
         .unwrap();
     assert_eq!(rated.status(), 201);
-    let logged: Value = http
-        .get(format!("{a}/v1/answers/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, logged) = common::get_json(&http, &format!("{a}/v1/answers/{id}")).await;
     assert_eq!(logged["feedback"][0]["rating"], "down", "{logged}");
-    let stats: Value = http
-        .get(format!("{b}/v1/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, stats) = common::get_json(&http, &format!("{b}/v1/stats")).await;
     assert_eq!(stats["answers"], 1, "{stats}");
     for (mut server, _) in replicas {
         server.child.kill().unwrap();

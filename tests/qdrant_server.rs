@@ -14,13 +14,8 @@ use serde_json::{json, Value};
 
 fn ingest(data: &Path, envs: &[(&str, &str)]) {
     let corpus = common::repo().join("bench/handbooks/corpus");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["ingest", corpus.to_str().unwrap(), "--collection", "hb"])
-        .envs(envs.iter().copied())
-        .output()
-        .unwrap();
+    let args = ["ingest", corpus.to_str().unwrap(), "--collection", "hb"];
+    let out = common::cairn_with_env(data, &args, envs);
     assert!(
         out.status.success(),
         "{}",
@@ -34,15 +29,9 @@ async fn top_sources(url: &str, questions: &[Value]) -> (Vec<Vec<String>>, usize
     let mut ranked = Vec::new();
     let mut hits = 0;
     for q in questions {
-        let body: Value = http
-            .post(format!("{url}/v1/collections/hb/search"))
-            .json(&json!({"query": q["question"], "top_k": 5}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let search = format!("{url}/v1/collections/hb/search");
+        let body = json!({"query": q["question"], "top_k": 5});
+        let (_, body) = common::post_json(&http, &search, &body).await;
         let sources: Vec<String> = body["results"]
             .as_array()
             .unwrap_or_else(|| panic!("{body}"))
@@ -127,15 +116,9 @@ async fn qdrant_server_ingest_search_and_query_match_the_embedded_store() {
     );
     println!("hit@5 {server_hits}/{} on both backends", questions.len());
 
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{}/v1/collections/hb/query", served.url))
-        .json(&json!({"question": "How do I make SQLite reclaim the space of deleted rows?"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let question = json!({"question": "How do I make SQLite reclaim the space of deleted rows?"});
+    let query = format!("{}/v1/collections/hb/query", served.url);
+    let (_, answer) = common::post_json(&reqwest::Client::new(), &query, &question).await;
     let citations = answer["citations"]
         .as_array()
         .unwrap_or_else(|| panic!("{answer}"));

@@ -9,7 +9,9 @@ use common::qdrant::QdrantServer;
 
 use std::sync::Arc;
 
-use cairn_ingest::domain::{ChunkPayload, EmbeddedChunk, QueryVector, SparseVector};
+use cairn_ingest::domain::{
+    ChunkPayload, CollectionName, EmbeddedChunk, QueryVector, SparseVector,
+};
 use cairn_ingest::store::{EdgeStore, ServerStore, SourceFilter, StoreError, VectorStore};
 
 fn chunk(source: &str, index: u32, vector: Vec<f32>, terms: &[u32]) -> EmbeddedChunk {
@@ -135,21 +137,22 @@ async fn suite(store: &dyn VectorStore, prefix: &str) {
     assert!(matches!(missing, StoreError::NotFound(_)), "{missing}");
 }
 
+/// A new collection holding one point (a.md, chunk 0), for the restart tests.
+async fn seed(store: &dyn VectorStore, name: &str) -> CollectionName {
+    let name = common::collection(name);
+    store.create_collection(&name, 4).await.unwrap();
+    let point = chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1]);
+    store.upsert(&name, vec![point]).await.unwrap();
+    name
+}
+
 #[tokio::test]
 async fn embedded_store_passes_the_suite_and_survives_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let store = EdgeStore::new(data.path()).unwrap();
     suite(&store, "").await;
 
-    let name = common::collection("kept");
-    store.create_collection(&name, 4).await.unwrap();
-    store
-        .upsert(
-            &name,
-            vec![chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1])],
-        )
-        .await
-        .unwrap();
+    let name = seed(&store, "kept").await;
     drop(store);
     let reopened = EdgeStore::new(data.path()).unwrap();
     assert_eq!(
@@ -177,15 +180,7 @@ async fn qdrant_server_passes_the_suite() {
 async fn qdrant_server_upsert_during_a_restart_completes_without_restarting_cairn() {
     let mut server = QdrantServer::start(None).await;
     let store = Arc::new(ServerStore::new(&server.url(), None).unwrap());
-    let name = common::collection("restart");
-    store.create_collection(&name, 4).await.unwrap();
-    store
-        .upsert(
-            &name,
-            vec![chunk("a.md", 0, vec![1.0, 0.0, 0.0, 0.0], &[1])],
-        )
-        .await
-        .unwrap();
+    let name = seed(store.as_ref(), "restart").await;
 
     server.kill();
     let writer = store.clone();

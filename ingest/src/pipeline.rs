@@ -21,7 +21,8 @@ use crate::sync::{self, Plan};
 /// Bumped when a loader's output changes, so existing documents are re-ingested.
 const LOADER_VERSION: u32 = 1;
 /// Chunks per embedding call: large enough to keep the model busy, small enough for memory.
-const EMBED_BATCH: usize = 64;
+/// The model sees them sorted by length, so a larger call pads less.
+const EMBED_BATCH: usize = 256;
 /// Queue depths between stages (in files, then in batches).
 const LOADED_QUEUE: usize = 16;
 const EMBEDDED_QUEUE: usize = 2;
@@ -78,6 +79,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Wall time spent inside the embedding model.
     pub embed_seconds: f64,
+    /// Tokens the embedding model read (padding not counted).
+    pub tokens: usize,
     /// Wall time spent bringing the search index up to date after the writes.
     pub index_seconds: f64,
     /// Personal data replaced in the documents of this run, by kind (when redaction is on).
@@ -158,7 +161,8 @@ impl Ingestor {
                 .ingest_files(name, work, &plan.changed, fingerprint, request)
                 .await?;
             summary.chunks = stored.chunks;
-            summary.embed_seconds = stored.embed_time.as_secs_f64();
+            summary.embed_seconds = stored.model.time.as_secs_f64();
+            summary.tokens = stored.model.tokens;
             summary.redacted = stored.redacted;
             skipped.extend(stored.skipped);
             self.store.flush(name).await?;
@@ -220,13 +224,13 @@ impl Ingestor {
         progress.finish();
         // A store failure drops the receiver, which stops the other stages; report it first.
         let mut stored = stored?;
-        let embed_time = embed
+        let model = embed
             .await
             .map_err(|e| IngestError::Stage(e.to_string()))??;
         let (skipped, redacted) = loader
             .await
             .map_err(|e| IngestError::Stage(e.to_string()))?;
-        stored.embed_time = embed_time;
+        stored.model = model;
         stored.skipped = skipped;
         stored.redacted = redacted;
         Ok(stored)
@@ -246,9 +250,23 @@ enum ToStore {
 #[derive(Default)]
 struct Stored {
     chunks: usize,
-    embed_time: Duration,
+    model: ModelWork,
     skipped: Vec<Skipped>,
     redacted: redact::Counts,
+}
+
+/// What the dense model did: wall time inside it and tokens it read.
+#[derive(Debug, Default, Clone, Copy)]
+struct ModelWork {
+    time: Duration,
+    tokens: usize,
+}
+
+impl std::ops::AddAssign for ModelWork {
+    fn add_assign(&mut self, other: Self) {
+        self.time += other.time;
+        self.tokens += other.tokens;
+    }
 }
 
 /// Reads, loads and chunks each file; returns the files it had to skip and what it redacted.
@@ -320,10 +338,10 @@ async fn embed_stage(
     models: Models,
     mut input: mpsc::Receiver<Loaded>,
     out: mpsc::Sender<ToStore>,
-) -> Result<Duration, IngestError> {
+) -> Result<ModelWork, IngestError> {
     let mut batch: Vec<Chunk> = Vec::new();
     let mut done_files = 0;
-    let mut spent = Duration::ZERO;
+    let mut spent = ModelWork::default();
     while let Some(loaded) = input.recv().await {
         batch.extend(loaded);
         done_files += 1;
@@ -341,21 +359,25 @@ async fn embed_stage(
     Ok(spent)
 }
 
-/// Embeds a batch on a blocking thread; returns the time spent inside the dense model.
+/// Embeds a batch on a blocking thread; returns what the dense model did.
 async fn embed_and_send(
     models: &Models,
     batch: Vec<Chunk>,
     out: &mpsc::Sender<ToStore>,
-) -> Result<Duration, IngestError> {
+) -> Result<ModelWork, IngestError> {
     if batch.is_empty() {
-        return Ok(Duration::ZERO);
+        return Ok(ModelWork::default());
     }
     let models = models.clone();
     let (embedded, spent) = tokio::task::spawn_blocking(move || {
         let texts: Vec<String> = batch.iter().map(|c| c.embed_text.clone()).collect();
         let started = Instant::now();
-        let vectors = models.dense.embed(&texts)?;
-        let spent = started.elapsed();
+        let dense = models.dense.embed_counted(&texts)?;
+        let spent = ModelWork {
+            time: started.elapsed(),
+            tokens: dense.tokens.unwrap_or(0),
+        };
+        let vectors = dense.vectors;
         let embedded: Vec<EmbeddedChunk> = batch
             .into_iter()
             .zip(vectors)

@@ -90,6 +90,13 @@ fn render(s: &Summary) -> String {
             s.chunks_per_second,
             100.0 * s.embed_seconds / s.seconds.max(1e-9)
         );
+        if s.tokens > 0 && s.embed_seconds > 0.0 {
+            out += &format!(
+                "  {} tokens into the model, {:.0} tokens/s inside it\n",
+                s.tokens,
+                s.tokens as f64 / s.embed_seconds
+            );
+        }
         if s.index_seconds >= 0.05 {
             out += &format!("  search index updated in {:.1}s\n", s.index_seconds);
         }

@@ -44,6 +44,11 @@ const W_POSITION: f32 = 0.29;
 const W_LENGTH: f32 = 0.12;
 /// `answer`: further parts must score within this of the best one.
 const ANSWER_MARGIN: f32 = 0.5;
+/// `answer`: only this many parts, the best on every score but similarity, are embedded.
+/// Embedding is most of an extractive answer's time; the parts left out score low on
+/// coverage, shape, rank and position, which similarity alone seldom makes up for (chosen on
+/// the handbooks tuning half, see docs/benchmarks.md).
+const SHORTLIST: usize = 12;
 /// A sentence of at most this many characters, or one opening with a word that points back
 /// ("This", "It"), is quoted with the sentence before it.
 const SHORT_CHARS: usize = 60;
@@ -115,6 +120,15 @@ impl Extractive {
         if candidates.is_empty() {
             return Ok(None);
         }
+        if selection == Selection::Answer {
+            score_without_similarity(question, &mut candidates);
+            candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+            let keep = std::env::var("CAIRN_X_SHORTLIST")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(SHORTLIST);
+            candidates.truncate(keep);
+        }
         let mut texts = vec![question.to_owned()];
         texts.extend(candidates.iter().map(|c| embed_text(&c.part)));
         let vectors = self.embedder.embed(&texts)?;
@@ -123,7 +137,9 @@ impl Extractive {
             .ok_or_else(|| EmbedError::Inference("no vectors".into()))?;
         let text = match selection {
             Selection::Answer => {
-                score(question, &mut candidates, q, rest);
+                for (c, v) in candidates.iter_mut().zip(rest) {
+                    c.score += cosine(q, v);
+                }
                 // A wide margin: on the tuning half the fact was often in the second or third
                 // best part.
                 render(&choose(candidates, ANSWER_MARGIN))
@@ -219,14 +235,15 @@ fn embed_text(part: &Part) -> String {
     }
 }
 
-fn score(question: &str, candidates: &mut [Candidate], q: &[f32], vectors: &[Vec<f32>]) {
+/// `answer`: every term of a candidate's score but its similarity to the question.
+fn score_without_similarity(question: &str, candidates: &mut [Candidate]) {
     let want = intent::of(question);
     let own: Vec<HashSet<String>> = candidates
         .iter()
         .map(|c| coverage::stems(&c.part.text))
         .collect();
     let terms = Terms::new(question, &own);
-    for ((c, v), stems) in candidates.iter_mut().zip(vectors).zip(&own) {
+    for (c, stems) in candidates.iter_mut().zip(&own) {
         let mut around = stems.clone();
         around.extend(c.context.iter().cloned());
         if let Some(lead) = &c.part.lead {
@@ -236,8 +253,7 @@ fn score(question: &str, candidates: &mut [Candidate], q: &[f32], vectors: &[Vec
         let rank = 1.0 / c.n as f32;
         // The first sentences under a title (an FAQ's question, a heading) usually answer it.
         let position = 1.0 / (1.0 + c.part.offset as f32);
-        c.score = cosine(q, v)
-            + W_COVER * terms.coverage(stems)
+        c.score = W_COVER * terms.coverage(stems)
             + W_COVER_CONTEXT * terms.coverage(&around)
             + W_FIT * fit
             + W_RANK * rank

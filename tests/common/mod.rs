@@ -323,12 +323,29 @@ pub async fn get_json(http: &reqwest::Client, url: &str) -> (u16, serde_json::Va
     (status, response.json().await.unwrap_or_default())
 }
 
+/// POSTs `body` as JSON; the status and the JSON reply (`null` when it is not JSON).
+pub async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = http.post(url).json(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
 /// Runs the `cairn` binary with `--data-dir data` and `args`.
 pub fn cairn(data: &Path, args: &[&str]) -> std::process::Output {
+    cairn_with_env(data, args, &[])
+}
+
+/// [`cairn`] with extra environment variables.
+pub fn cairn_with_env(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
         .arg("--data-dir")
         .arg(data)
         .args(args)
+        .envs(envs.iter().copied())
         .output()
         .expect("run cairn")
 }

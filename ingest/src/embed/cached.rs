@@ -5,6 +5,7 @@
 //! same passages, so most of those texts were embedded by an earlier query. The model is
 //! deterministic, so a remembered vector is the vector the model would give.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use quick_cache::sync::Cache;
@@ -41,20 +42,28 @@ impl Embedder for CachedEmbedder {
             .map(|t| self.cache.get(t).map(|v| v.to_vec()))
             .collect();
         // Each text the cache lacks is embedded once, however often it repeats in `texts`.
-        let mut missing: Vec<String> = Vec::new();
+        let mut missing: Vec<&String> = Vec::new();
+        let mut slot_of: HashMap<&str, usize> = HashMap::new();
         for (text, found) in texts.iter().zip(&out) {
-            if found.is_none() && !missing.contains(text) {
-                missing.push(text.clone());
+            if found.is_none() && !slot_of.contains_key(text.as_str()) {
+                slot_of.insert(text, missing.len());
+                missing.push(text);
             }
         }
         if !missing.is_empty() {
-            let vectors = self.inner.embed(&missing)?;
-            for (text, vector) in missing.into_iter().zip(vectors) {
-                for (t, slot) in texts.iter().zip(out.iter_mut()) {
-                    if slot.is_none() && *t == text {
-                        *slot = Some(vector.clone());
-                    }
+            let owned: Vec<String> = missing.iter().map(|t| t.to_string()).collect();
+            let vectors = self.inner.embed(&owned)?;
+            if vectors.len() != owned.len() {
+                return Err(EmbedError::Inference(
+                    "the model returned too few vectors".into(),
+                ));
+            }
+            for (t, slot) in texts.iter().zip(out.iter_mut()) {
+                if slot.is_none() {
+                    *slot = slot_of.get(t.as_str()).map(|&i| vectors[i].clone());
                 }
+            }
+            for (text, vector) in owned.into_iter().zip(vectors) {
                 self.cache.insert(text, vector.into());
             }
         }

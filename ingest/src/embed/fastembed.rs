@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use fastembed::{
-    InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
+    InitOptionsUserDefined, OutputKey, Pooling, TextEmbedding, TokenizerFiles,
+    UserDefinedEmbeddingModel,
 };
 
-use super::{normalize, EmbedError, Embedder};
+use super::{normalize, EmbedError, Embedded, Embedder};
 
 /// The files a model directory must hold.
 const MODEL_FILES: [&str; 5] = [
@@ -24,6 +25,15 @@ pub const MAX_LENGTH: usize = 256;
 
 /// Inputs per ONNX Runtime call: bounds memory, since fastembed keeps a whole call's output.
 const BATCH: usize = 32;
+
+/// Which model output holds the token states to pool: the one output of an exported BERT, or
+/// the names other exports use (fastembed's own order for text models).
+const OUTPUTS: &[OutputKey] = &[
+    OutputKey::OnlyOne,
+    OutputKey::ByName("text_embeds"),
+    OutputKey::ByName("last_hidden_state"),
+    OutputKey::ByName("sentence_embedding"),
+];
 
 /// Where the model and the runtime live.
 #[derive(Debug, Clone)]
@@ -120,23 +130,50 @@ impl Embedder for FastEmbedder {
         self.dimension
     }
 
-    #[tracing::instrument(skip_all, fields(texts = texts.len()))]
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(self.embed_counted(texts)?.vectors)
+    }
+
+    /// Texts go to the model in order of length, so a batch pads its short texts to a length
+    /// close to theirs rather than to the longest text of the call.
+    #[tracing::instrument(skip_all, fields(texts = texts.len()))]
+    fn embed_counted(&self, texts: &[String]) -> Result<Embedded, EmbedError> {
         let mut model = self
             .model
             .lock()
             .map_err(|_| EmbedError::Inference("model lock poisoned".into()))?;
-        let mut out = Vec::with_capacity(texts.len());
-        for batch in texts.chunks(BATCH) {
-            let vectors = model
-                .embed(batch, Some(BATCH))
-                .map_err(|e| EmbedError::Inference(e.to_string()))?;
-            out.extend(vectors.into_iter().map(|mut v| {
-                normalize(&mut v);
-                v
-            }));
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let inference = |e: fastembed::Error| EmbedError::Inference(e.to_string());
+        let mut vectors = vec![Vec::new(); texts.len()];
+        let mut tokens = 0;
+        for batch in order.chunks(BATCH) {
+            let inputs: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
+            for output in model
+                .transform(&inputs, Some(BATCH))
+                .map_err(inference)?
+                .into_raw()
+            {
+                tokens += output.attention_mask_array.iter().sum::<i64>() as usize;
+                let pooled = output
+                    .select_and_pool_output(&OUTPUTS, Some(Pooling::Mean))
+                    .map_err(inference)?;
+                for (&i, row) in batch.iter().zip(pooled.rows()) {
+                    let mut v = row.to_vec();
+                    normalize(&mut v);
+                    vectors[i] = v;
+                }
+            }
         }
-        Ok(out)
+        if vectors.iter().any(Vec::is_empty) {
+            return Err(EmbedError::Inference(
+                "the model returned fewer vectors than texts".into(),
+            ));
+        }
+        Ok(Embedded {
+            vectors,
+            tokens: Some(tokens),
+        })
     }
 }
 

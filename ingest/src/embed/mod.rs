@@ -28,6 +28,21 @@ pub trait Embedder: Send + Sync {
     fn dimension(&self) -> usize;
     /// One unit-length vector per input text, in order.
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
+    /// [`Embedder::embed`], with how many tokens the model read when it counts them.
+    fn embed_counted(&self, texts: &[String]) -> Result<Embedded, EmbedError> {
+        Ok(Embedded {
+            vectors: self.embed(texts)?,
+            tokens: None,
+        })
+    }
+}
+
+/// Vectors, and the number of tokens the model read for them (padding not counted), when the
+/// embedder counts them.
+#[derive(Debug)]
+pub struct Embedded {
+    pub vectors: Vec<Vec<f32>>,
+    pub tokens: Option<usize>,
 }
 
 /// Cosine similarity of two unit-length vectors (as [`Embedder::embed`] returns): their dot

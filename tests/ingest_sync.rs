@@ -80,6 +80,7 @@ async fn prune_removes_chunks_of_deleted_files_and_dry_run_changes_nothing() {
             dry_run: true,
             progress: false,
             watch: None,
+            release_model: false,
         })
         .await
         .unwrap();
@@ -190,6 +191,7 @@ async fn a_missing_path_is_a_clear_error() {
             dry_run: false,
             progress: false,
             watch: None,
+            release_model: false,
         })
         .await
         .unwrap_err();

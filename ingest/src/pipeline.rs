@@ -52,6 +52,9 @@ pub struct IngestRequest {
     pub progress: bool,
     /// Progress for a caller to read while the run goes on.
     pub watch: Option<Arc<Watch>>,
+    /// Free the model's memory before building the index ([`Embedder::release`]): for a
+    /// one-shot run, where nothing embeds after it, so the index build is not the peak.
+    pub release_model: bool,
 }
 
 /// A file left out of the run, and why.
@@ -166,6 +169,9 @@ impl Ingestor {
             summary.redacted = stored.redacted;
             skipped.extend(stored.skipped);
             self.store.flush(name).await?;
+            if request.release_model {
+                self.embedder.release();
+            }
             if summary.chunks > 0 || summary.pruned > 0 || !plan.changed.is_empty() {
                 let indexing = Instant::now();
                 self.store.optimize(name).await?;

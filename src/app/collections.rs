@@ -112,6 +112,8 @@ impl Cairn {
             dry_run: false,
             progress: false,
             watch,
+            // The server keeps answering with the model.
+            release_model: false,
         };
         Ok(self.ingestor.run(&request).await?)
     }

@@ -37,6 +37,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         progress: !args.json,
         watch: None,
+        release_model: true,
     };
     let summary = ingestor.run(&request).await?;
     if args.json {

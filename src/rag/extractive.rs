@@ -46,9 +46,10 @@ const W_LENGTH: f32 = 0.12;
 const ANSWER_MARGIN: f32 = 0.5;
 /// `answer`: only this many parts, the best on every score but similarity, are embedded.
 /// Embedding is most of an extractive answer's time; the parts left out score low on
-/// coverage, shape, rank and position, which similarity alone seldom makes up for (chosen on
-/// the handbooks tuning half, see docs/benchmarks.md).
-const SHORTLIST: usize = 12;
+/// coverage, shape, rank and position, which similarity alone seldom makes up for. On the
+/// handbooks tuning half 8 and 4 answered as embedding every part did, 2 lost facts; 8 keeps a
+/// margin (docs/benchmarks.md has both halves).
+const SHORTLIST: usize = 8;
 /// A sentence of at most this many characters, or one opening with a word that points back
 /// ("This", "It"), is quoted with the sentence before it.
 const SHORT_CHARS: usize = 60;
@@ -123,11 +124,7 @@ impl Extractive {
         if selection == Selection::Answer {
             score_without_similarity(question, &mut candidates);
             candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-            let keep = std::env::var("CAIRN_X_SHORTLIST")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(SHORTLIST);
-            candidates.truncate(keep);
+            candidates.truncate(SHORTLIST);
         }
         let mut texts = vec![question.to_owned()];
         texts.extend(candidates.iter().map(|c| embed_text(&c.part)));

@@ -66,6 +66,7 @@ pub async fn ingest(ingestor: &Ingestor, paths: &[&Path], name: &str, prune: boo
             dry_run: false,
             progress: false,
             watch: None,
+            release_model: false,
         })
         .await
         .expect("ingest")

@@ -73,6 +73,10 @@ impl Embedder for CachedEmbedder {
             })
             .collect()
     }
+
+    fn release(&self) {
+        self.inner.release();
+    }
 }
 
 #[cfg(test)]

@@ -84,7 +84,9 @@ impl ModelFiles {
 /// The fastembed implementation of [`Embedder`].
 pub struct FastEmbedder {
     // fastembed's `embed` takes `&mut self`; one call at a time uses every core anyway.
-    model: Mutex<TextEmbedding>,
+    // None once released: the next call loads it again from `files`.
+    model: Mutex<Option<TextEmbedding>>,
+    files: ModelFiles,
     model_id: String,
     dimension: usize,
 }
@@ -95,30 +97,36 @@ impl FastEmbedder {
     pub fn load(files: &ModelFiles) -> Result<Self, EmbedError> {
         files.check()?;
         init_runtime(&files.ort_lib)?;
-        let read = |name: &str| read_file(&files.model_dir.join(name));
-        let tokenizer_files = TokenizerFiles {
-            tokenizer_file: read("tokenizer.json")?,
-            config_file: read("config.json")?,
-            special_tokens_map_file: read("special_tokens_map.json")?,
-            tokenizer_config_file: read("tokenizer_config.json")?,
-        };
-        // Without with_pooling fastembed would use CLS pooling, which is wrong for MiniLM.
-        let user_model = UserDefinedEmbeddingModel::new(read("model.onnx")?, tokenizer_files)
-            .with_pooling(Pooling::Mean);
-        let options = InitOptionsUserDefined::new().with_max_length(MAX_LENGTH);
-        let mut model = TextEmbedding::try_new_from_user_defined(user_model, options)
-            .map_err(|e| EmbedError::Setup(format!("cannot load the embedding model: {e}")))?;
+        let mut model = open(files)?;
         let probe = model
             .embed(["dimension probe"], None)
             .map_err(|e| EmbedError::Setup(format!("the embedding model does not run: {e}")))?;
         let dimension = probe.first().map_or(0, Vec::len);
         let model_id = model_id(&files.model_dir);
         Ok(Self {
-            model: Mutex::new(model),
+            model: Mutex::new(Some(model)),
+            files: files.clone(),
             model_id,
             dimension,
         })
     }
+}
+
+/// The model in an ONNX Runtime session.
+fn open(files: &ModelFiles) -> Result<TextEmbedding, EmbedError> {
+    let read = |name: &str| read_file(&files.model_dir.join(name));
+    let tokenizer_files = TokenizerFiles {
+        tokenizer_file: read("tokenizer.json")?,
+        config_file: read("config.json")?,
+        special_tokens_map_file: read("special_tokens_map.json")?,
+        tokenizer_config_file: read("tokenizer_config.json")?,
+    };
+    // Without with_pooling fastembed would use CLS pooling, which is wrong for MiniLM.
+    let user_model = UserDefinedEmbeddingModel::new(read("model.onnx")?, tokenizer_files)
+        .with_pooling(Pooling::Mean);
+    let options = InitOptionsUserDefined::new().with_max_length(MAX_LENGTH);
+    TextEmbedding::try_new_from_user_defined(user_model, options)
+        .map_err(|e| EmbedError::Setup(format!("cannot load the embedding model: {e}")))
 }
 
 impl Embedder for FastEmbedder {
@@ -138,10 +146,14 @@ impl Embedder for FastEmbedder {
     /// close to theirs rather than to the longest text of the call.
     #[tracing::instrument(skip_all, fields(texts = texts.len()))]
     fn embed_counted(&self, texts: &[String]) -> Result<Embedded, EmbedError> {
-        let mut model = self
+        let mut guard = self
             .model
             .lock()
             .map_err(|_| EmbedError::Inference("model lock poisoned".into()))?;
+        let model = match &mut *guard {
+            Some(model) => model,
+            empty => empty.insert(open(&self.files)?),
+        };
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());
         let inference = |e: fastembed::Error| EmbedError::Inference(e.to_string());
@@ -174,6 +186,12 @@ impl Embedder for FastEmbedder {
             vectors,
             tokens: Some(tokens),
         })
+    }
+
+    fn release(&self) {
+        if let Ok(mut model) = self.model.lock() {
+            *model = None;
+        }
     }
 }
 

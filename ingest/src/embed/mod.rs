@@ -35,6 +35,10 @@ pub trait Embedder: Send + Sync {
             tokens: None,
         })
     }
+    /// Frees what the model holds in memory (its weights, its runtime's buffers) until it is
+    /// next needed, which loads it again. For a one-shot ingest whose last step, building the
+    /// index, needs memory more than the model.
+    fn release(&self) {}
 }
 
 /// Vectors, and the number of tokens the model read for them (padding not counted), when the

@@ -21,7 +21,8 @@ use crate::sync::{self, Plan};
 /// Bumped when a loader's output changes, so existing documents are re-ingested.
 const LOADER_VERSION: u32 = 1;
 /// Chunks per embedding call: large enough to keep the model busy, small enough for memory.
-/// The model sees them sorted by length, so a larger call pads less.
+/// The model sees them sorted by length, so a larger call pads less. Measured on 66 files of
+/// the Python docs (docs/benchmarks.md's machine): the same speed as unsorted, ~40 MB less peak.
 const EMBED_BATCH: usize = 256;
 /// Queue depths between stages (in files, then in batches).
 const LOADED_QUEUE: usize = 16;

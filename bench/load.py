@@ -5,8 +5,10 @@ serving embedder caches texts), beside the bare embed + vector search time that 
 reports itself (latency_ms of /query), and the server's resident memory.
 A script that reports, not a test.
 
-usage: bench/load.py --data-dir DIR --collection NAME [--questions FILE] [--clients 1,4,8]
+usage: bench/load.py --data-dir DIR --collection NAME [--questions FILE | --peer-questions N]
+                     [--clients 1,4,8]
 Use a collection of at least 10k chunks (bench/ingest.py --keep DIR makes a 33k one).
+--peer-questions N asks bench/compare_peer.py's first N questions (its 200 by default there).
 """
 import argparse
 import json
@@ -61,14 +63,20 @@ def main():
     p.add_argument("--data-dir", required=True)
     p.add_argument("--collection", required=True)
     p.add_argument("--questions", default=str(ROOT / "bench/pydocs-questions.jsonl"))
+    p.add_argument("--peer-questions", type=int,
+                   help="ask compare_peer.py's first N questions instead (needs its corpus)")
     p.add_argument("--clients", default="1,4,8")
     args = p.parse_args()
-    questions = [json.loads(l)["question"] for l in open(args.questions) if l.strip()]
+    if args.peer_questions:
+        import compare_peer  # imports this module: only here, not at the top
+        questions = compare_peer.questions(compare_peer.corpus()[0], args.peer_questions)
+    else:
+        questions = [json.loads(l)["question"] for l in open(args.questions) if l.strip()]
     base = f"/v1/collections/{args.collection}"
     print("Each row starts a new server, so nothing is cached: 'first' asks every question once "
           "(passages seen by an earlier question may be cached), 'repeat' asks them again.")
     print(f"{'endpoint':8} {'clients':>7} {'pass':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-          f" {'req/s':>7} {'embed+search p50':>17} {'RSS MB':>7}")
+          f" {'req/s':>7} {'embed+search p50':>17} {'answer+check p50':>17} {'RSS MB':>7}")
     for clients in [int(c) for c in args.clients.split(",")]:
         for name, path, key in (("search", "/search", "query"), ("query", "/query", "question")):
             with serving(args.data_dir) as url:
@@ -77,14 +85,15 @@ def main():
                 bodies = [{key: q} for q in questions]
                 for label in ("first", "repeat"):
                     times, replies, wall = run(url, base + path, bodies, clients)
-                    bare = ""
+                    bare = answer = ""
                     if name == "query":
-                        inner = [r["latency_ms"]["embed"] + r["latency_ms"]["retrieve"]
-                                 for r in replies]
-                        bare = f"{statistics.median(inner):.1f}"
+                        stage = lambda *keys: statistics.median(  # noqa: E731
+                            sum(r["latency_ms"][k] for k in keys) for r in replies)
+                        bare = f"{stage('embed', 'retrieve'):.1f}"
+                        answer = f"{stage('generate', 'ground'):.1f}"
                     print(f"{name:8} {clients:7} {label:>6} {pct(times, 50):8.1f} "
                           f"{pct(times, 95):8.1f} {pct(times, 99):8.1f} {len(times) / wall:7.1f} "
-                          f"{bare:>17} {rss_mb(url):7.0f}", flush=True)
+                          f"{bare:>17} {answer:>17} {rss_mb(url):7.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ fn chunk(source: &str, index: u32, vector: Vec<f32>, terms: &[u32]) -> EmbeddedC
             content_hash: format!("c{index}"),
             doc_hash: "h".into(),
             ingested_at: "2026-11-29T00:00:00Z".into(),
+            parts: None,
         },
     }
 }

@@ -149,6 +149,7 @@ fn chunk(i: usize, vector: Vec<f32>, rng: &mut Rng) -> EmbeddedChunk {
             content_hash: format!("{i:016x}"),
             doc_hash: "h".into(),
             ingested_at: "2026-12-02T00:00:00Z".into(),
+            parts: None,
         },
     }
 }

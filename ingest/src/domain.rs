@@ -100,6 +100,10 @@ pub struct ChunkPayload {
     pub doc_hash: String,
     /// RFC 3339 time of the ingest run that wrote the chunk.
     pub ingested_at: String,
+    /// A vector for each quotable part of `text`, for extractive answers (absent from chunks
+    /// stored before they existed, and from embedders without token states).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<crate::parts::PartVectors>,
 }
 
 /// A chunk ready to embed: its id, the text given to the model, and its payload.

@@ -7,6 +7,8 @@
 //! - [`load`]: one loader per file format, turning a file into a [`domain::Document`].
 //! - [`chunk`]: token-sized, heading-aware chunking.
 //! - [`sync`]: deterministic chunk ids and the added/changed/unchanged/removed plan.
+//! - [`sentences`]: sentences and the quotable parts of a passage; [`parts`]: their stored
+//!   vectors.
 //! - [`redact`]: optional PII redaction (e-mail, phone, card, IBAN, IP) of documents and questions.
 //! - [`pipeline`]: load → chunk → embed → upsert, concurrent and bounded, with progress.
 
@@ -14,8 +16,10 @@ pub mod chunk;
 pub mod domain;
 pub mod embed;
 pub mod load;
+pub mod parts;
 pub mod pipeline;
 pub mod progress;
 pub mod redact;
+pub mod sentences;
 pub mod store;
 pub mod sync;

@@ -2,6 +2,7 @@
 //! stages run concurrently, joined by bounded channels so memory stays flat on any corpus.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use crate::chunk::Chunker;
 use crate::domain::{Chunk, CollectionName, EmbeddedChunk};
 use crate::embed::{Bm25, EmbedError, Embedder};
 use crate::load::{self, Format, LoadError};
+use crate::parts::{self, PartVectors};
 use crate::progress::{Progress, Watch};
 use crate::redact;
 use crate::store::{StoreError, VectorStore};
@@ -196,11 +198,12 @@ impl Ingestor {
             format!(";redact={:?}", self.redact)
         };
         format!(
-            "loader={LOADER_VERSION};model={};dim={};max_tokens={};overlap={}{redact}",
+            "loader={LOADER_VERSION};model={};dim={};max_tokens={};overlap={};parts={}{redact}",
             self.embedder.model_id(),
             self.embedder.dimension(),
             s.max_tokens,
-            s.overlap_tokens
+            s.overlap_tokens,
+            parts::VERSION
         )
     }
 
@@ -378,21 +381,33 @@ async fn embed_and_send(
     let models = models.clone();
     let (embedded, spent) = tokio::task::spawn_blocking(move || {
         let texts: Vec<String> = batch.iter().map(|c| c.embed_text.clone()).collect();
+        let (part_texts, spans): (Vec<Vec<String>>, Vec<Vec<Range<usize>>>) = batch
+            .iter()
+            .map(|c| parts::spans(&c.payload.text, &c.embed_text))
+            .unzip();
         let started = Instant::now();
-        let dense = models.dense.embed_counted(&texts)?;
+        let dense = models.dense.embed_parts(&texts, &spans)?;
         let spent = ModelWork {
             time: started.elapsed(),
             tokens: dense.tokens.unwrap_or(0),
         };
-        let vectors = dense.vectors;
+        let dimension = models.dense.dimension();
+        let mut part_vectors = dense.parts.into_iter();
         let embedded: Vec<EmbeddedChunk> = batch
             .into_iter()
-            .zip(vectors)
-            .map(|(c, vector)| EmbeddedChunk {
-                id: c.id,
-                sparse: models.bm25.document(&c.embed_text),
-                vector,
-                payload: c.payload,
+            .zip(dense.vectors)
+            .zip(part_texts)
+            .map(|((mut c, vector), texts)| {
+                let vectors = part_vectors.next().unwrap_or_default();
+                if !texts.is_empty() && vectors.len() == texts.len() {
+                    c.payload.parts = Some(PartVectors::encode(&texts, &vectors, dimension));
+                }
+                EmbeddedChunk {
+                    id: c.id,
+                    sparse: models.bm25.document(&c.embed_text),
+                    vector,
+                    payload: c.payload,
+                }
             })
             .collect();
         Ok::<_, EmbedError>((embedded, spent))

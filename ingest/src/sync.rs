@@ -61,6 +61,7 @@ pub fn chunks(doc: &Document, doc_hash: &str, pieces: Vec<Piece>, ingested_at: &
                 chunk_count: count,
                 doc_hash: doc_hash.to_owned(),
                 ingested_at: ingested_at.to_owned(),
+                parts: None,
             },
         })
         .collect()

@@ -340,17 +340,42 @@ impl Grounder {
             });
         }
 
-        // One embedding call: the claims, then every candidate support.
+        // A claim quoted from a passage is its own best support: similarity 1, as embedding
+        // both would give, without the model. Short ones are left to the embedding, which
+        // reads them with the question ("Delhi" is in many passages).
+        let passages = Quotable::new(context);
+        let quoted: Vec<Option<(usize, [usize; 2])>> = claims
+            .iter()
+            .map(|c| {
+                let long = terms::tokens(&c.text).len() > SHORT_CLAIM_WORDS;
+                long.then(|| passages.find(&c.text)).flatten()
+            })
+            .collect();
+        // One embedding call: the other claims, then their candidate supports.
+        let embedded: Vec<&Claim> = claims
+            .iter()
+            .zip(&quoted)
+            .filter(|(_, q)| q.is_none())
+            .map(|(c, _)| c)
+            .collect();
         let wanted: Vec<usize> = {
-            let mut all: Vec<usize> = claims.iter().flat_map(|c| c.candidates.clone()).collect();
+            let mut all: Vec<usize> = embedded.iter().flat_map(|c| c.candidates.clone()).collect();
             all.sort_unstable();
             all.dedup();
             all
         };
-        let mut texts: Vec<String> = claims.iter().map(|c| embedded_claim(c, question)).collect();
+        let mut texts: Vec<String> = embedded
+            .iter()
+            .map(|c| embedded_claim(c, question))
+            .collect();
         texts.extend(wanted.iter().map(|&i| supports[i].text.to_owned()));
-        let vectors = self.embedder.embed(&texts)?;
-        let (claim_vectors, support_vectors) = vectors.split_at(claims.len());
+        let vectors = if texts.is_empty() {
+            Vec::new()
+        } else {
+            self.embedder.embed(&texts)?
+        };
+        let (claim_vectors, support_vectors) = vectors.split_at(embedded.len().min(vectors.len()));
+        let mut claim_vectors = claim_vectors.iter();
 
         let threshold = match profile {
             Profile::Strict | Profile::Auto => self.settings.threshold,
@@ -359,25 +384,32 @@ impl Grounder {
         };
         let sentences: Vec<SentenceGrounding> = claims
             .into_iter()
-            .zip(claim_vectors)
-            .map(|(claim, vector)| {
-                let best = claim
-                    .candidates
-                    .iter()
-                    .filter_map(|i| {
-                        let at = wanted.binary_search(i).ok()?;
-                        Some((*i, cosine(vector, &support_vectors[at])))
-                    })
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                let similarity = best.map_or(0.0, |(_, s)| s);
+            .zip(quoted)
+            .map(|(claim, quoted)| {
+                let best = match quoted {
+                    Some((passage, span)) => Some((passage, span, 1.0)),
+                    None => {
+                        let vector = claim_vectors.next();
+                        claim
+                            .candidates
+                            .iter()
+                            .filter_map(|i| {
+                                let at = wanted.binary_search(i).ok()?;
+                                let similarity = cosine(vector?, support_vectors.get(at)?);
+                                Some((supports[*i].passage, supports[*i].span, similarity))
+                            })
+                            .max_by(|a, b| a.2.total_cmp(&b.2))
+                    }
+                };
+                let similarity = best.map_or(0.0, |(_, _, s)| s);
                 let margin = self.settings.similarity_weight * similarity - claim.penalty;
                 let margin = margin - threshold;
                 SentenceGrounding {
                     text: claim.text,
                     supported: margin >= 0.0,
                     score: 1.0 / (1.0 + (-5.0 * margin).exp()),
-                    source_chunk: best.map(|(i, _)| supports[i].passage + 1),
-                    span: best.map(|(i, _)| supports[i].span),
+                    source_chunk: best.map(|(passage, _, _)| passage + 1),
+                    span: best.map(|(_, span, _)| span),
                     missing: claim.missing,
                     answer_span: claim.answer_span,
                     judged: None,
@@ -460,6 +492,58 @@ fn supports(context: &[String]) -> Vec<Support<'_>> {
     out
 }
 
+/// The passages with runs of whitespace read as one space, to find quotations in them.
+struct Quotable {
+    /// Per passage: its normalized text and, for each of its chars, the char offset in the
+    /// passage.
+    passages: Vec<(String, Vec<usize>)>,
+}
+
+impl Quotable {
+    fn new(context: &[String]) -> Self {
+        let passages = context
+            .iter()
+            .map(|text| {
+                let (mut flat, mut at) = (String::new(), Vec::new());
+                let mut space = false;
+                for (i, c) in text.chars().enumerate() {
+                    if c.is_whitespace() {
+                        space = !flat.is_empty();
+                        continue;
+                    }
+                    if space {
+                        flat.push(' ');
+                        at.push(i - 1);
+                        space = false;
+                    }
+                    flat.push(c);
+                    at.push(i);
+                }
+                (flat, at)
+            })
+            .collect();
+        Self { passages }
+    }
+
+    /// The first passage quoting `claim` (whitespace aside; a full stop the answer added to a
+    /// list item aside) and the char span of the quotation in it.
+    fn find(&self, claim: &str) -> Option<(usize, [usize; 2])> {
+        let flat = claim.split_whitespace().collect::<Vec<_>>().join(" ");
+        let bare = flat.strip_suffix('.').filter(|b| !b.is_empty());
+        for wanted in std::iter::once(flat.as_str()).chain(bare) {
+            for (passage, (text, at)) in self.passages.iter().enumerate() {
+                if let Some(byte) = text.find(wanted) {
+                    let start = text[..byte].chars().count();
+                    let len = wanted.chars().count();
+                    let end = at.get(start + len - 1).map_or(start, |last| last + 1);
+                    return Some((passage, [*at.get(start)?, end]));
+                }
+            }
+        }
+        None
+    }
+}
+
 fn embedded_claim(claim: &Claim, question: Option<&str>) -> String {
     match question {
         Some(q) if terms::tokens(&claim.text).len() <= SHORT_CLAIM_WORDS => {
@@ -472,6 +556,52 @@ fn embedded_claim(claim: &Claim, question: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fails every call: shows which checks need no model at all.
+    struct NoModel;
+
+    impl Embedder for NoModel {
+        fn model_id(&self) -> &str {
+            "none"
+        }
+        fn dimension(&self) -> usize {
+            384
+        }
+        fn embed(&self, _: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+            Err(EmbedError::Inference("the model was called".into()))
+        }
+    }
+
+    #[test]
+    fn a_quoted_sentence_is_supported_where_it_stands_without_the_model() {
+        let grounder = Grounder::new(Arc::new(NoModel), GroundingSettings::default());
+        let context = vec![
+            "Other text.".to_owned(),
+            "Intro. Trash keeps deleted notes\n   for 30 days before it is emptied.".to_owned(),
+        ];
+        let answer = "Trash keeps deleted notes for 30 days before it is emptied [2].";
+        let g = grounder
+            .check(&context, answer, None, Profile::Strict)
+            .expect("no embedding needed");
+        let s = &g.sentences[0];
+        assert!(s.supported && !g.hallucinated);
+        assert_eq!(s.source_chunk, Some(2));
+        let [start, end] = s.span.unwrap();
+        let quoted: String = context[1].chars().skip(start).take(end - start).collect();
+        assert_eq!(
+            quoted,
+            "Trash keeps deleted notes\n   for 30 days before it is emptied."
+        );
+        // A sentence that is not a quotation still needs the model.
+        assert!(grounder
+            .check(
+                &context,
+                "Trash keeps notes for a week.",
+                None,
+                Profile::Strict
+            )
+            .is_err());
+    }
 
     #[test]
     fn the_answer_shape_picks_the_profile() {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::intent;
 use crate::retrieve::Hit;
 use crate::text::coverage::{self, Terms};
-use crate::text::sentences::{self, Part, PartKind};
+use crate::text::sentences::{self, faq_parts, Part, PartKind};
 use crate::text::words;
 
 /// At most this many sentences in an answer.
@@ -44,8 +44,9 @@ const W_POSITION: f32 = 0.29;
 const W_LENGTH: f32 = 0.12;
 /// `answer`: further parts must score within this of the best one.
 const ANSWER_MARGIN: f32 = 0.5;
-/// `answer`: only this many parts, the best on every score but similarity, are embedded.
-/// Embedding is most of an extractive answer's time; the parts left out score low on
+/// `answer`: only this many parts, the best on every score but similarity, are compared with
+/// the question. Most chunks carry their parts' vectors (stored at ingest); for the others
+/// embedding is most of an extractive answer's time. The parts left out score low on
 /// coverage, shape, rank and position, which similarity alone seldom makes up for. On the
 /// handbooks tuning half 8 and 4 answered as embedding every part did, 2 lost facts; 8 keeps a
 /// margin (docs/benchmarks.md has both halves).
@@ -93,13 +94,15 @@ pub struct Extractive {
     embedder: Arc<dyn Embedder>,
 }
 
-/// A candidate: what to quote, the passage it came from (1-based), where in it, its score.
+/// A candidate: what to quote, the passage it came from (1-based), where in it, its score,
+/// and its vector when ingest stored one.
 struct Candidate {
     part: Part,
     n: usize,
     index: usize,
     context: HashSet<String>,
     score: f32,
+    vector: Option<Vec<f32>>,
 }
 
 impl Extractive {
@@ -115,7 +118,7 @@ impl Extractive {
         selection: Selection,
     ) -> Result<Option<String>, EmbedError> {
         let mut candidates = match selection {
-            Selection::Answer => candidates(hits),
+            Selection::Answer => candidates(hits, self.embedder.dimension()),
             Selection::Similarity => unit_candidates(hits),
         };
         if candidates.is_empty() {
@@ -126,12 +129,27 @@ impl Extractive {
             candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
             candidates.truncate(SHORTLIST);
         }
+        // Only the question and the parts stored without a vector go to the model.
         let mut texts = vec![question.to_owned()];
-        texts.extend(candidates.iter().map(|c| embed_text(&c.part)));
-        let vectors = self.embedder.embed(&texts)?;
-        let (q, rest) = vectors
-            .split_first()
+        texts.extend(
+            candidates
+                .iter()
+                .filter(|c| c.vector.is_none())
+                .map(|c| embed_text(&c.part)),
+        );
+        let mut vectors = self.embedder.embed(&texts)?.into_iter();
+        let q = vectors
+            .next()
             .ok_or_else(|| EmbedError::Inference("no vectors".into()))?;
+        let q = &q;
+        let mut rest: Vec<Vec<f32>> = Vec::with_capacity(candidates.len());
+        for c in &mut candidates {
+            match c.vector.take().or_else(|| vectors.next()) {
+                Some(v) => rest.push(v),
+                None => return Err(EmbedError::Inference("too few vectors".into())),
+            }
+        }
+        let rest = &rest;
         let text = match selection {
             Selection::Answer => {
                 for (c, v) in candidates.iter_mut().zip(rest) {
@@ -157,8 +175,9 @@ impl Extractive {
     }
 }
 
-/// Every quotable part of every passage, without repeats (overlapping chunks share some).
-fn candidates(hits: &[Hit]) -> Vec<Candidate> {
+/// Every quotable part of every passage, without repeats (overlapping chunks share some),
+/// with the vectors stored for them.
+fn candidates(hits: &[Hit], dimension: usize) -> Vec<Candidate> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (i, hit) in hits.iter().enumerate() {
@@ -170,7 +189,17 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
             p.heading.join(" "),
             question_line.unwrap_or_default()
         ));
-        for (index, mut part) in sentences::parts(body).into_iter().enumerate() {
+        let parts = sentences::parts(body);
+        let mut stored = p
+            .parts
+            .as_ref()
+            .and_then(|stored| {
+                let texts: Vec<String> = parts.iter().map(|p| p.text.clone()).collect();
+                stored.decode(&texts, dimension)
+            })
+            .unwrap_or_default();
+        for (index, mut part) in parts.into_iter().enumerate() {
+            let vector = stored.get_mut(index).and_then(Option::take);
             let long_enough = part.text.chars().count() >= MIN_CHARS;
             let answers = !part.text.ends_with([':', '?']);
             if part.section.is_none() {
@@ -189,6 +218,7 @@ fn candidates(hits: &[Hit]) -> Vec<Candidate> {
                     index,
                     context,
                     score: 0.0,
+                    vector,
                 });
             }
         }
@@ -211,11 +241,13 @@ fn unit_candidates(hits: &[Hit]) -> Vec<Candidate> {
                         lead: None,
                         section: None,
                         offset: index,
+                        span: 0..0,
                     },
                     n: i + 1,
                     index,
                     context: HashSet::new(),
                     score: 0.0,
+                    vector: None,
                 });
             }
         }
@@ -336,14 +368,6 @@ fn with_stops(parts: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// An FAQ chunk ("Q: …\nA: …") answers with its answer; its question is context.
-fn faq_parts(text: &str) -> (Option<&str>, &str) {
-    match (text.strip_prefix("Q: "), text.find("\nA: ")) {
-        (Some(rest), Some(i)) => (rest.get(..i.saturating_sub(3)), &text[i + 4..]),
-        _ => (None, text),
-    }
 }
 
 /// Share of the question's content words found in the sentence.

@@ -5,7 +5,8 @@
 pub mod coverage;
 pub mod delimit;
 pub mod markers;
-pub mod sentences;
+// Shared with ingest, which stores a vector for each part of a passage.
+pub use cairn_ingest::sentences;
 pub mod words;
 
 /// Whether `text` has nothing but whitespace. Besides Unicode whitespace this counts the ASCII

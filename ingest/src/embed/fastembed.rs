@@ -1,6 +1,7 @@
 //! all-MiniLM-L6-v2 (or any BERT-style model) through fastembed and a dynamically loaded
 //! ONNX Runtime, from files on disk: nothing is downloaded at run time.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -142,10 +143,19 @@ impl Embedder for FastEmbedder {
         Ok(self.embed_counted(texts)?.vectors)
     }
 
-    /// Texts go to the model in order of length, so a batch pads its short texts to a length
-    /// close to theirs rather than to the longest text of the call.
-    #[tracing::instrument(skip_all, fields(texts = texts.len()))]
     fn embed_counted(&self, texts: &[String]) -> Result<Embedded, EmbedError> {
+        self.embed_parts(texts, &[])
+    }
+
+    /// Texts go to the model in order of length, so a batch pads its short texts to a length
+    /// close to theirs rather than to the longest text of the call. A text with spans is also
+    /// tokenized here, for the characters of each token (fastembed keeps them to itself).
+    #[tracing::instrument(skip_all, fields(texts = texts.len()))]
+    fn embed_parts(
+        &self,
+        texts: &[String],
+        spans: &[Vec<Range<usize>>],
+    ) -> Result<Embedded, EmbedError> {
         let mut guard = self
             .model
             .lock()
@@ -158,9 +168,20 @@ impl Embedder for FastEmbedder {
         order.sort_by_key(|&i| texts[i].len());
         let inference = |e: fastembed::Error| EmbedError::Inference(e.to_string());
         let mut vectors = vec![Vec::new(); texts.len()];
+        let mut parts = vec![Vec::new(); if spans.is_empty() { 0 } else { texts.len() }];
         let mut tokens = 0;
         for batch in order.chunks(BATCH) {
             let inputs: Vec<&str> = batch.iter().map(|&i| texts[i].as_str()).collect();
+            let wanted = |i: usize| spans.get(i).is_some_and(|s| !s.is_empty());
+            let offsets: Vec<Vec<(usize, usize)>> = if batch.iter().any(|&i| wanted(i)) {
+                let encodings = model
+                    .tokenizer
+                    .encode_batch(inputs.clone(), true)
+                    .map_err(|e| EmbedError::Inference(e.to_string()))?;
+                encodings.iter().map(|e| e.get_offsets().to_vec()).collect()
+            } else {
+                Vec::new()
+            };
             for output in model
                 .transform(&inputs, Some(BATCH))
                 .map_err(inference)?
@@ -175,6 +196,27 @@ impl Embedder for FastEmbedder {
                     normalize(&mut v);
                     vectors[i] = v;
                 }
+                if offsets.is_empty() {
+                    continue;
+                }
+                let states = output.select_output(&OUTPUTS).map_err(inference)?;
+                let states = states.as_standard_layout();
+                let (&[_, length, width], Some(flat)) = (states.shape(), states.as_slice()) else {
+                    return Err(EmbedError::Inference(format!(
+                        "token states of shape {:?}, not [texts, tokens, dimension]",
+                        states.shape()
+                    )));
+                };
+                for (j, &i) in batch.iter().enumerate().filter(|&(_, &i)| wanted(i)) {
+                    let state = |t: usize| {
+                        let at = (j * length + t) * width;
+                        flat.get(at..at + width).map(<[f32]>::to_vec)
+                    };
+                    parts[i] = spans[i]
+                        .iter()
+                        .map(|span| crate::parts::pool(state, &offsets[j], span))
+                        .collect();
+                }
             }
         }
         if vectors.iter().any(Vec::is_empty) {
@@ -185,6 +227,7 @@ impl Embedder for FastEmbedder {
         Ok(Embedded {
             vectors,
             tokens: Some(tokens),
+            parts,
         })
     }
 

@@ -1,5 +1,7 @@
 //! Turning text into vectors: the [`Embedder`] seam and its fastembed implementation.
 
+use std::ops::Range;
+
 mod bm25;
 mod cached;
 mod fastembed;
@@ -33,7 +35,19 @@ pub trait Embedder: Send + Sync {
         Ok(Embedded {
             vectors: self.embed(texts)?,
             tokens: None,
+            parts: Vec::new(),
         })
+    }
+    /// [`Embedder::embed_counted`], and a vector for each byte range `spans[i]` of `texts[i]`,
+    /// pooled from the token states of that one call (see [`crate::parts`]). An embedder
+    /// without token states returns no part vectors.
+    fn embed_parts(
+        &self,
+        texts: &[String],
+        spans: &[Vec<Range<usize>>],
+    ) -> Result<Embedded, EmbedError> {
+        let _ = spans;
+        self.embed_counted(texts)
     }
     /// Frees what the model holds in memory (its weights, its runtime's buffers) until it is
     /// next needed, which loads it again. For a one-shot ingest whose last step, building the
@@ -47,6 +61,9 @@ pub trait Embedder: Send + Sync {
 pub struct Embedded {
     pub vectors: Vec<Vec<f32>>,
     pub tokens: Option<usize>,
+    /// Per text, a vector for each span asked for (`None`: beyond what the model read); empty
+    /// when none were asked for or the embedder cannot pool spans.
+    pub parts: Vec<Vec<Option<Vec<f32>>>>,
 }
 
 /// Cosine similarity of two unit-length vectors (as [`Embedder::embed`] returns): their dot

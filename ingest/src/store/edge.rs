@@ -13,8 +13,8 @@ use qdrant_edge::{
     EdgeSparseVectorParams, EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter,
     JsonPath, Match, MatchAny, Modifier, PayloadFieldSchema, PayloadSchemaType, PointId,
     PointInsertOperations, PointOperations, PointStruct, QueryEnum, ScrollRequest, SearchParams,
-    SearchRequest, UpdateOperation, Vector, VectorInternal, Vectors, WithPayloadInterface,
-    WithVector,
+    SearchRequest, UpdateOperation, Vector, VectorInternal, Vectors, WalOptions,
+    WithPayloadInterface, WithVector,
 };
 
 use super::{
@@ -24,6 +24,12 @@ use super::{
 };
 use crate::domain::{CollectionName, EmbeddedChunk, QueryVector, ScoredChunk};
 use crate::sync::StoredChunk;
+
+/// The size of a new collection's WAL segments. The WAL's newest closed segment and its open
+/// one are read into memory whenever the collection opens (older ones are truncated, see
+/// `wal.rs`): 4 MiB rather than qdrant-edge's default of 32 keeps that near 8 MiB instead of
+/// 64. A larger write gets a segment of its own size.
+const WAL_SEGMENT_BYTES: usize = 4 * 1024 * 1024;
 
 /// An open shard. qdrant-edge's flush panics if it meets a concurrent write, so writes and
 /// flushes take `writes`; searches need no lock.
@@ -141,6 +147,10 @@ impl Inner {
         if !dir.join("edge_config.json").is_file() {
             return Ok(None);
         }
+        let freed = super::wal::truncate(&dir);
+        if freed > 0 {
+            tracing::debug!(collection = %name, bytes = freed, "truncated the WAL");
+        }
         let edge = EdgeShard::load(&dir, None).map_err(|e| open_error(name, &e.to_string()))?;
         Ok(Some(self.remember(name, edge)))
     }
@@ -174,6 +184,10 @@ impl Inner {
                     .modifier(Modifier::Idf)
                     .build(),
             )
+            .wal_options(WalOptions {
+                segment_capacity: WAL_SEGMENT_BYTES,
+                ..WalOptions::default()
+            })
             .build();
         let edge = EdgeShard::new(&dir, config).map_err(|e| open_error(name, &e.to_string()))?;
         let shard = self.remember(name, edge);

@@ -3,6 +3,7 @@
 
 mod edge;
 mod server;
+mod wal;
 
 pub use edge::{EdgeStore, DEFAULT_HNSW_EF};
 pub use server::ServerStore;

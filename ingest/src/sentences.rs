@@ -1,4 +1,8 @@
 //! Sentence splitting (Unicode sentence boundaries, UAX #29) and answer-sized units of a passage.
+//! Here rather than in the answering code because ingest also needs a passage's parts: it
+//! stores a vector for each (see [`crate::parts`]).
+
+use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -78,6 +82,8 @@ pub struct Part {
     pub section: Option<String>,
     /// Its place after that line (0: the first part after it).
     pub offset: usize,
+    /// The bytes of the passage it was read from (a wrapped sentence spans its line breaks).
+    pub span: Range<usize>,
 }
 
 /// The quotable parts of a passage, in order. Lines of one paragraph (hard-wrapped text) are
@@ -99,19 +105,21 @@ pub fn parts(text: &str) -> Vec<Part> {
             false => out.last().map(|p| p.text.clone()),
         };
         after_title = false;
-        let mut push = |out: &mut Vec<Part>, text: String, kind, lead| {
+        let mut push = |out: &mut Vec<Part>, text: String, kind, lead, span| {
             out.push(Part {
                 text,
                 kind,
                 lead,
                 section: section.clone(),
                 offset,
+                span,
             });
             offset += 1;
         };
-        match block {
-            Block::Row(line) => {
-                let cells = cells(&line);
+        let whole = block.source(0..block.text.len());
+        match block.kind {
+            BlockKind::Row => {
+                let cells = cells(&block.text);
                 if cells.iter().all(|c| is_rule(c)) {
                     continue;
                 }
@@ -119,32 +127,48 @@ pub fn parts(text: &str) -> Vec<Part> {
                     None => header = Some(cells),
                     Some(h) => {
                         let text = row_sentence(h, &cells);
-                        push(&mut out, text, PartKind::TableRow, lead_in.clone());
+                        push(&mut out, text, PartKind::TableRow, lead_in.clone(), whole);
                     }
                 }
             }
-            Block::Item(item) => {
+            BlockKind::Item => {
                 header = None;
                 let lead = lead_in.clone().or(previous);
-                push(&mut out, item, PartKind::ListItem, lead);
+                push(
+                    &mut out,
+                    block.text.clone(),
+                    PartKind::ListItem,
+                    lead,
+                    whole,
+                );
             }
-            Block::Text(line) => {
+            BlockKind::Text => {
                 header = None;
                 lead_in = None;
-                if is_title(&line) {
-                    section = Some(line);
+                let line = &block.text;
+                if is_title(line) {
+                    section = Some(line.clone());
                     offset = 0;
                     after_title = true;
                     continue;
                 }
                 let mut previous = previous;
                 let mut last = None;
-                for sentence in line.split_sentence_bounds().map(str::trim) {
+                for (at, raw) in line.split_sentence_bound_indices() {
+                    let sentence = raw.trim();
                     if sentence.is_empty() {
                         continue;
                     }
+                    let start = at + (raw.len() - raw.trim_start().len());
+                    let span = block.source(start..start + sentence.len());
                     let lead = previous.replace(sentence.to_owned());
-                    push(&mut out, sentence.to_owned(), PartKind::Sentence, lead);
+                    push(
+                        &mut out,
+                        sentence.to_owned(),
+                        PartKind::Sentence,
+                        lead,
+                        span,
+                    );
                     last = Some(sentence.to_owned());
                 }
                 if line.ends_with(':') {
@@ -156,35 +180,87 @@ pub fn parts(text: &str) -> Vec<Part> {
     out
 }
 
+/// An FAQ chunk ("Q: …\nA: …") answers with its answer; its question is context.
+pub fn faq_parts(text: &str) -> (Option<&str>, &str) {
+    match (text.strip_prefix("Q: "), text.find("\nA: ")) {
+        (Some(rest), Some(i)) => (rest.get(..i.saturating_sub(3)), &text[i + 4..]),
+        _ => (None, text),
+    }
+}
+
 /// A passage's blocks: paragraphs (wrapped lines joined), list items and table rows.
-enum Block {
-    Text(String),
-    Item(String),
-    Row(String),
+#[derive(Clone, Copy, PartialEq)]
+enum BlockKind {
+    Text,
+    Item,
+    Row,
+}
+
+/// A block's text and where each of its lines came from.
+struct Block {
+    kind: BlockKind,
+    text: String,
+    /// (byte in `text`, byte in the passage) where each joined line starts.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Block {
+    fn new(kind: BlockKind, line: &str, at: usize) -> Self {
+        Self {
+            kind,
+            text: line.to_owned(),
+            lines: vec![(0, at)],
+        }
+    }
+
+    fn join(&mut self, line: &str, at: usize) {
+        self.text.push(' ');
+        self.lines.push((self.text.len(), at));
+        self.text.push_str(line);
+    }
+
+    /// The passage bytes that `range` of the block's text was read from.
+    fn source(&self, range: Range<usize>) -> Range<usize> {
+        let map = |i: usize| {
+            let &(here, there) = self.lines.iter().rev().find(|(here, _)| *here <= i)?;
+            Some(there + (i - here))
+        };
+        let start = map(range.start).unwrap_or_default();
+        let end = range
+            .end
+            .checked_sub(1)
+            .and_then(map)
+            .map_or(start, |last| last + 1);
+        start..end
+    }
 }
 
 fn paragraphs(text: &str) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
     let mut open = false;
-    for raw in text.lines() {
+    let mut at = 0;
+    for raw in text.split_inclusive('\n') {
+        let line_start = at;
+        at += raw.len();
         let line = raw.trim();
         if line.is_empty() {
             open = false;
             continue;
         }
+        let start = line_start + (raw.len() - raw.trim_start().len());
         if is_table_row(line) {
-            out.push(Block::Row(line.to_owned()));
+            out.push(Block::new(BlockKind::Row, line, start));
             open = false;
         } else if let Some(item) = list_item(line) {
-            out.push(Block::Item(item.to_owned()));
+            let item_start = start + (item.as_ptr() as usize - line.as_ptr() as usize);
+            out.push(Block::new(BlockKind::Item, item, item_start));
             open = true;
         } else {
             match out.last_mut() {
-                Some(Block::Text(t) | Block::Item(t)) if open && !ends_line(t) => {
-                    t.push(' ');
-                    t.push_str(line);
+                Some(b) if open && b.kind != BlockKind::Row && !ends_line(&b.text) => {
+                    b.join(line, start)
                 }
-                _ => out.push(Block::Text(line.to_owned())),
+                _ => out.push(Block::new(BlockKind::Text, line, start)),
             }
             open = true;
         }

@@ -385,7 +385,13 @@ impl Grounder {
         let sentences: Vec<SentenceGrounding> = claims
             .into_iter()
             .zip(quoted)
-            .map(|(claim, quoted)| {
+            .map(|(mut claim, quoted)| {
+                // A quotation misses nothing of its context (a table row's rendering can look
+                // like a multi-word name the passage lacks: "Description Days").
+                if quoted.is_some() {
+                    claim.penalty = 0.0;
+                    claim.missing.clear();
+                }
                 let best = match quoted {
                     Some((passage, span)) => Some((passage, span, 1.0)),
                     None => {
@@ -492,11 +498,14 @@ fn supports(context: &[String]) -> Vec<Support<'_>> {
     out
 }
 
-/// The passages with runs of whitespace read as one space, to find quotations in them.
+/// The passages with runs of whitespace read as one space, to find quotations in them, and
+/// their table rows as the extractive answerer quotes them ("Team: Price $10; Storage 100 GB.").
 struct Quotable {
     /// Per passage: its normalized text and, for each of its chars, the char offset in the
     /// passage.
     passages: Vec<(String, Vec<usize>)>,
+    /// (row as quoted, passage, char span of the row's line in the passage).
+    rows: Vec<(String, usize, [usize; 2])>,
 }
 
 impl Quotable {
@@ -522,7 +531,19 @@ impl Quotable {
                 (flat, at)
             })
             .collect();
-        Self { passages }
+        let mut rows = Vec::new();
+        for (passage, text) in context.iter().enumerate() {
+            let (_, body) = sentences::faq_parts(text);
+            let at = text.len() - body.len();
+            let chars = |byte: usize| text.get(..at + byte).map_or(0, |t| t.chars().count());
+            for part in sentences::parts(body) {
+                if part.kind == sentences::PartKind::TableRow {
+                    let span = [chars(part.span.start), chars(part.span.end)];
+                    rows.push((part.text, passage, span));
+                }
+            }
+        }
+        Self { passages, rows }
     }
 
     /// The first passage quoting `claim` (whitespace aside; a full stop the answer added to a
@@ -540,7 +561,10 @@ impl Quotable {
                 }
             }
         }
-        None
+        self.rows
+            .iter()
+            .find(|(row, _, _)| *row == flat)
+            .map(|(_, passage, span)| (*passage, *span))
     }
 }
 
@@ -592,6 +616,15 @@ mod tests {
             quoted,
             "Trash keeps deleted notes\n   for 30 days before it is emptied."
         );
+        // A table row quoted as the extractive answerer renders it is a quotation too.
+        let table = vec!["| Key | Description |\n|---|---|\n| retention_days | Days that notes stay in the Trash |".to_owned()];
+        let row = "retention_days: Description Days that notes stay in the Trash. [1]";
+        let g = grounder
+            .check(&table, row, None, Profile::Strict)
+            .expect("no model");
+        assert!(!g.hallucinated);
+        let [start, end] = g.sentences[0].span.unwrap();
+        assert!(table[0][start..end].starts_with("| retention_days"));
         // A sentence that is not a quotation still needs the model.
         assert!(grounder
             .check(

@@ -49,14 +49,11 @@ pub fn texts(text: &str) -> Vec<String> {
 /// with `text`.
 pub fn spans(text: &str, embedded: &str) -> (Vec<String>, Vec<Range<usize>>) {
     let (_, body) = sentences::faq_parts(text);
-    let Some(text_at) = embedded.len().checked_sub(text.len()) else {
-        return Default::default();
-    };
     if !embedded.ends_with(text) {
         return Default::default();
     }
-    // `body` is a suffix of `text`.
-    let at = text_at + (text.len() - body.len());
+    // `body` is a suffix of `text`, itself a suffix of `embedded`.
+    let at = embedded.len() - body.len();
     sentences::parts(body)
         .into_iter()
         .map(|p| (p.text, at + p.span.start..at + p.span.end))
@@ -65,8 +62,8 @@ pub fn spans(text: &str, embedded: &str) -> (Vec<String>, Vec<Range<usize>>) {
 
 /// The mean of the token states whose characters overlap `span`, normalized; `None` when no
 /// token does (the model's input was cut before the part).
-pub fn pool(
-    states: impl Fn(usize) -> Option<Vec<f32>>,
+pub fn pool<'a>(
+    states: impl Fn(usize) -> Option<&'a [f32]>,
     offsets: &[(usize, usize)],
     span: &Range<usize>,
 ) -> Option<Vec<f32>> {
@@ -78,8 +75,8 @@ pub fn pool(
         }
         let Some(state) = states(i) else { continue };
         match &mut sum {
-            None => sum = Some(state),
-            Some(s) => s.iter_mut().zip(&state).for_each(|(a, b)| *a += b),
+            None => sum = Some(state.to_vec()),
+            Some(s) => s.iter_mut().zip(state).for_each(|(a, b)| *a += b),
         }
     }
     let mut v = sum?;
@@ -214,7 +211,8 @@ mod tests {
     #[test]
     fn pooling_averages_the_tokens_of_the_span() {
         let offsets = [(0, 0), (0, 5), (6, 10), (11, 15), (0, 0)];
-        let states = |i: usize| Some(vec![i as f32, 1.0]);
+        let rows: Vec<[f32; 2]> = (0..offsets.len()).map(|i| [i as f32, 1.0]).collect();
+        let states = |i: usize| rows.get(i).map(|r| r.as_slice());
         let v = pool(states, &offsets, &(6..15)).unwrap();
         // tokens 2 and 3: mean (2.5, 1), normalized
         assert!((v[0] / v[1] - 2.5).abs() < 1e-5);

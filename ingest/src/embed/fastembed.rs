@@ -210,7 +210,7 @@ impl Embedder for FastEmbedder {
                 for (j, &i) in batch.iter().enumerate().filter(|&(_, &i)| wanted(i)) {
                     let state = |t: usize| {
                         let at = (j * length + t) * width;
-                        flat.get(at..at + width).map(<[f32]>::to_vec)
+                        flat.get(at..at + width)
                     };
                     parts[i] = spans[i]
                         .iter()

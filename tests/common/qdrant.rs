@@ -4,8 +4,10 @@
 //! scripts/test.sh runs them when the binary is there, so a machine without it reports them
 //! as skipped rather than passed.
 
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// Why a server test is ignored: the `#[ignore]` reason nextest prints.
@@ -21,8 +23,8 @@ pub fn binary() -> Option<PathBuf> {
 pub struct QdrantServer {
     child: Option<Child>,
     dir: tempfile::TempDir,
-    http: u16,
-    grpc: u16,
+    http: Port,
+    grpc: Port,
     api_key: Option<String>,
 }
 
@@ -33,8 +35,8 @@ impl QdrantServer {
         let mut server = Self {
             child: None,
             dir: tempfile::tempdir().unwrap(),
-            http: free_port(),
-            grpc: free_port(),
+            http: Port::reserve(),
+            grpc: Port::reserve(),
             api_key: api_key.map(str::to_owned),
         };
         server.spawn().await;
@@ -43,7 +45,7 @@ impl QdrantServer {
 
     /// The gRPC URL, what `QDRANT_URL` takes.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.grpc)
+        format!("http://127.0.0.1:{}", self.grpc.number)
     }
 
     /// SIGKILL: the server stops at once, as in a crash.
@@ -55,39 +57,52 @@ impl QdrantServer {
     }
 
     /// Starts the server again on the same ports and storage.
+    /// Ready means `/readyz` answers and the gRPC port takes connections: Qdrant keeps
+    /// serving HTTP when its gRPC port cannot be bound, so `/readyz` alone is not enough.
     pub async fn spawn(&mut self) {
         let bin = binary().expect(NEEDS_SERVER);
+        let log_path = self.dir.path().join("qdrant.log");
+        let log = File::create(&log_path).unwrap();
         let mut command = Command::new(bin);
         command
             .current_dir(self.dir.path())
             .env("QDRANT__SERVICE__HOST", "127.0.0.1")
-            .env("QDRANT__SERVICE__HTTP_PORT", self.http.to_string())
-            .env("QDRANT__SERVICE__GRPC_PORT", self.grpc.to_string())
+            .env("QDRANT__SERVICE__HTTP_PORT", self.http.number.to_string())
+            .env("QDRANT__SERVICE__GRPC_PORT", self.grpc.number.to_string())
             .env(
                 "QDRANT__STORAGE__STORAGE_PATH",
                 self.dir.path().join("storage"),
             )
             .env("QDRANT__TELEMETRY_DISABLED", "true")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
         if let Some(key) = &self.api_key {
             command.env("QDRANT__SERVICE__API_KEY", key);
         }
-        self.child = Some(command.spawn().unwrap());
-        let ready = format!("http://127.0.0.1:{}/readyz", self.http);
+        let mut child = command.spawn().unwrap();
+        let ready = format!("http://127.0.0.1:{}/readyz", self.http.number);
         let started = Instant::now();
         loop {
-            if let Ok(r) = reqwest::get(&ready).await {
-                if r.status().is_success() {
-                    return;
-                }
+            let http = matches!(reqwest::get(&ready).await, Ok(r) if r.status().is_success());
+            let grpc = tokio::net::TcpStream::connect(("127.0.0.1", self.grpc.number))
+                .await
+                .is_ok();
+            if http && grpc {
+                break;
             }
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let exited = child.try_wait().unwrap();
+            assert!(
+                exited.is_none() && !log.contains("Error while starting"),
+                "the Qdrant server failed to start ({exited:?}):\n{log}"
+            );
             assert!(
                 started.elapsed() < Duration::from_secs(60),
-                "the Qdrant server did not become ready"
+                "the Qdrant server did not become ready:\n{log}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        self.child = Some(child);
     }
 }
 
@@ -97,10 +112,35 @@ impl Drop for QdrantServer {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback port kept for one server for as long as the test runs, restarts included.
+///
+/// Tests run in parallel processes, and a port found free is free again until Qdrant binds
+/// it, so two servers could pick the same one (Qdrant then serves HTTP without gRPC). Each
+/// port is claimed with a lock file that every test process honours, and picked below the
+/// kernel's ephemeral range, where `bind(0)` elsewhere never lands.
+struct Port {
+    number: u16,
+    _claim: File,
+}
+
+impl Port {
+    fn reserve() -> Self {
+        let dir = std::env::temp_dir().join("cairn-test-qdrant-ports");
+        std::fs::create_dir_all(&dir).unwrap();
+        let seed = RandomState::new().hash_one(std::process::id());
+        for attempt in 0..1000u64 {
+            let number = 20_000 + ((seed.wrapping_add(attempt * 7919)) % 12_000) as u16;
+            let claim = File::create(dir.join(format!("{number}.lock"))).unwrap();
+            if claim.try_lock().is_err() {
+                continue;
+            }
+            if std::net::TcpListener::bind(("127.0.0.1", number)).is_ok() {
+                return Self {
+                    number,
+                    _claim: claim,
+                };
+            }
+        }
+        panic!("no free loopback port between 20000 and 32000");
+    }
 }

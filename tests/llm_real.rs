@@ -16,6 +16,7 @@ use serde_json::json;
 struct LlamaServer {
     child: Child,
     url: String,
+    _port: common::port::Port,
 }
 
 impl Drop for LlamaServer {
@@ -30,11 +31,8 @@ async fn llama_server() -> LlamaServer {
         .expect("CAIRN_LLAMA_SERVER is not set: run scripts/fetch-llm.sh (scripts/test.sh does)");
     let model = std::env::var("CAIRN_LLM_GGUF")
         .expect("CAIRN_LLM_GGUF is not set: run scripts/fetch-llm.sh");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let claim = common::port::Port::reserve();
+    let port = claim.number;
     let child = Command::new(binary)
         .args([
             "--host",
@@ -54,6 +52,7 @@ async fn llama_server() -> LlamaServer {
     let server = LlamaServer {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        _port: claim,
     };
     let client = reqwest::Client::new();
     let started = Instant::now();

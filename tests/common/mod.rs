@@ -2,6 +2,7 @@
 //! scripts/fetch-models.sh prepares) and a fresh embedded store per test.
 #![allow(dead_code)]
 
+pub mod port;
 pub mod postgres;
 pub mod qdrant;
 
@@ -246,6 +247,7 @@ pub fn client_with_key(key: Option<&str>) -> reqwest::Client {
 pub struct ServerProcess {
     pub child: std::process::Child,
     pub url: String,
+    _port: port::Port,
 }
 
 impl Drop for ServerProcess {
@@ -257,11 +259,8 @@ impl Drop for ServerProcess {
 
 /// Starts `cairn serve` on `data` with extra environment variables, and waits for /healthz.
 pub async fn serve_process(data: &Path, envs: &[(&str, &str)]) -> ServerProcess {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let claim = port::Port::reserve();
+    let port = claim.number;
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
         .arg("--data-dir")
         .arg(data)
@@ -274,6 +273,7 @@ pub async fn serve_process(data: &Path, envs: &[(&str, &str)]) -> ServerProcess 
     let server = ServerProcess {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        _port: claim,
     };
     let started = std::time::Instant::now();
     while reqwest::get(format!("{}/healthz", server.url))

@@ -5,10 +5,11 @@
 //! as skipped rather than passed.
 
 use std::fs::File;
-use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+
+use super::port::Port;
 
 /// Why a server test is ignored: the `#[ignore]` reason nextest prints.
 pub const NEEDS_SERVER: &str = "skipped: no Qdrant server (set CAIRN_QDRANT_BIN)";
@@ -109,38 +110,5 @@ impl QdrantServer {
 impl Drop for QdrantServer {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-/// A loopback port kept for one server for as long as the test runs, restarts included.
-///
-/// Tests run in parallel processes, and a port found free is free again until Qdrant binds
-/// it, so two servers could pick the same one (Qdrant then serves HTTP without gRPC). Each
-/// port is claimed with a lock file that every test process honours, and picked below the
-/// kernel's ephemeral range, where `bind(0)` elsewhere never lands.
-struct Port {
-    number: u16,
-    _claim: File,
-}
-
-impl Port {
-    fn reserve() -> Self {
-        let dir = std::env::temp_dir().join("cairn-test-qdrant-ports");
-        std::fs::create_dir_all(&dir).unwrap();
-        let seed = RandomState::new().hash_one(std::process::id());
-        for attempt in 0..1000u64 {
-            let number = 20_000 + ((seed.wrapping_add(attempt * 7919)) % 12_000) as u16;
-            let claim = File::create(dir.join(format!("{number}.lock"))).unwrap();
-            if claim.try_lock().is_err() {
-                continue;
-            }
-            if std::net::TcpListener::bind(("127.0.0.1", number)).is_ok() {
-                return Self {
-                    number,
-                    _claim: claim,
-                };
-            }
-        }
-        panic!("no free loopback port between 20000 and 32000");
     }
 }

@@ -3,7 +3,6 @@
 //! browser console, and write screenshots. scripts/fetch-browser.sh installs both.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,12 +12,15 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+use crate::common::port::Port;
+
 /// How long an element may take to appear (a streamed answer on a loaded 2-core machine).
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    _port: Port,
     _profile: tempfile::TempDir,
 }
 
@@ -77,17 +79,11 @@ fn env_path(name: &str) -> String {
     })
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 impl Browser {
     /// A fresh browser profile with a `width`×`height` window.
     pub async fn start(width: u32, height: u32) -> Self {
-        let port = free_port();
+        let claim = Port::reserve();
+        let port = claim.number;
         let driver = Command::new(env_path("CAIRN_CHROMEDRIVER"))
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -127,6 +123,7 @@ impl Browser {
         let browser = Self {
             client,
             driver,
+            _port: claim,
             _profile: profile,
         };
         browser.size(width, height).await;

@@ -219,14 +219,17 @@ def main() -> int:
     row("time inside the model", peer["embed_seconds"], mine["embed_seconds"], "s")
     row("tokens/s inside the model", peer["tokens"] / peer["embed_seconds"],
         mine.get("tokens", 0) / mine["embed_seconds"], "", None, True)
-    row("unchanged re-ingest / first ingest", 1.0, again_wall / cairn_wall, "", 0.05)
+    again_ratio = again_wall / cairn_wall
+    print(f"| unchanged re-ingest | | {again_wall:.2f} s ({again['chunks']} chunks embedded) | "
+          f"{again_ratio:.4f}× cairn's first ingest | "
+          f"≤ 0.05× {'met' if again_ratio <= 0.05 else 'NOT met'} |")
     s1, s4, q1 = mine_q["search_1"], mine_q["search_4"], mine_q["query_1"]
     p1, p4 = peer_q["clients"]["1"], peer_q["clients"]["4"]
     row("query p50, 1 client (cairn: /search)", p1["p50_ms"], s1["p50_ms"], "ms", 0.5)
     row("query p95, 1 client (cairn: /search)", p1["p95_ms"], s1["p95_ms"], "ms")
     row("queries/s, 4 clients (cairn: /search)", p4["per_second"], s4["per_second"], "",
         1.5, True)
-    row("query process RSS after the queries", peer_q["rss_mb"],
+    row("query process RSS after the queries (cairn: the most of its servers)", peer_q["rss_mb"],
         max(r["rss_mb"] for r in mine_q.values()), "MB", 0.5)
     print(f"| extractive /query p50, 1 client | | {q1['p50_ms']:.1f} ms "
           f"(p95 {q1['p95_ms']:.1f}) | | ≤ 30 ms {'met' if q1['p50_ms'] <= 30 else 'NOT met'} |")

@@ -34,6 +34,12 @@ postgres=$(scripts/start-postgres.sh)
 if [ -n "$postgres" ]; then
     eval "$postgres"
     export CAIRN_TEST_POSTGRES_URL
+    if [ -n "${CAIRN_TEST_POSTGRES_CA:-}" ]; then
+        export CAIRN_TEST_POSTGRES_CA
+    else
+        echo "test.sh: skipped: PostgreSQL without TLS" >&2
+        skip+=("not test(/postgres_tls/)")
+    fi
     trap 'scripts/start-postgres.sh --stop "$CAIRN_TEST_POSTGRES_DIR"' EXIT
 else
     echo "test.sh: skipped: no PostgreSQL server" >&2

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use postgres::types::{Json, ToSql};
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use super::{
     AnswerFilter, AnswerLog, Asker, AuditEntry, Feedback, Forgotten, LogError, LoggedAnswer, Page,
@@ -18,6 +18,8 @@ use super::{
 };
 use crate::db::{from_text, to_text};
 use crate::rag::answer::Answer;
+
+mod tls;
 
 /// The schema, one step per entry: step `n` (1-based) runs once, recorded in
 /// `cairn_migrations`. Append new steps; never edit a released one.
@@ -123,7 +125,7 @@ impl Drop for PostgresLog {
 }
 
 fn connect(url: &str) -> Result<Client, LogError> {
-    Client::connect(url, NoTls).map_err(|e| {
+    tls::connect(url).map_err(|e| {
         LogError::Storage(format!(
             "cannot connect to the PostgreSQL answer log ({}): {e}",
             redact_password(url)

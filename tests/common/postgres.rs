@@ -36,3 +36,25 @@ pub fn query_texts(url: &str, sql: &str) -> Vec<String> {
     .join()
     .unwrap()
 }
+
+/// The CA file that signed the test server's certificate (which names `localhost` only).
+pub fn test_ca() -> String {
+    std::env::var("CAIRN_TEST_POSTGRES_CA")
+        .expect("skipped: the PostgreSQL test server has no TLS (scripts/test.sh sets it up)")
+}
+
+/// Whether the connections cairn holds to the database of `url` are encrypted (it must
+/// hold at least one).
+pub fn connections_encrypted(url: &str) -> bool {
+    let (_, name) = url.split('?').next().unwrap().rsplit_once('/').unwrap();
+    let admin = std::env::var("CAIRN_TEST_POSTGRES_URL").unwrap();
+    let ssl = query_texts(
+        &admin,
+        &format!(
+            "SELECT s.ssl::TEXT FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.datname = '{name}'"
+        ),
+    );
+    assert!(!ssl.is_empty(), "no connection to {name}");
+    ssl.iter().all(|s| s == "true")
+}

@@ -2,13 +2,13 @@
 //! `CAIRN_DATABASE_URL` mean what they mean to libpq (psql, psycopg, every managed
 //! PostgreSQL's connection string), over rustls.
 //!
-//! | `sslmode`            | encrypted             | certificate checked                      |
-//! |----------------------|-----------------------|------------------------------------------|
-//! | `disable`            | never                 | –                                        |
-//! | `prefer` (default)   | when the server can   | no                                       |
-//! | `require`            | always                | no; as `verify-ca` when `sslrootcert` is given |
-//! | `verify-ca`          | always                | signed by a trusted CA                   |
-//! | `verify-full`        | always                | signed by a trusted CA, names the host   |
+//! | `sslmode`          | encrypted           | certificate checked                            |
+//! |--------------------|---------------------|------------------------------------------------|
+//! | `disable`          | never               | –                                              |
+//! | `prefer` (default) | when the server can | no                                             |
+//! | `require`          | always              | no; as `verify-ca` when `sslrootcert` is given |
+//! | `verify-ca`        | always              | signed by a trusted CA                         |
+//! | `verify-full`      | always              | signed by a trusted CA, names the host         |
 //!
 //! Trusted CAs: the PEM file `sslrootcert` names, or the system's store when it is absent or
 //! `system` (libpq 16's spelling). tokio-postgres knows only the first three modes and no
@@ -136,23 +136,23 @@ impl Target {
     /// The rustls configuration for this target; `None` when TLS is off.
     fn tls(&self) -> Result<Option<ClientConfig>, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier: Arc<dyn ServerCertVerifier> = match self.mode {
+        let chain = match self.mode {
             Mode::Disable => return Ok(None),
-            Mode::Prefer | Mode::Require => Arc::new(Unchecked {
-                algorithms: provider.signature_verification_algorithms,
-            }),
-            Mode::VerifyCa | Mode::VerifyFull => {
-                let roots = Arc::new(self.roots()?);
-                let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-                    .build()
-                    .map_err(|e| format!("cannot check server certificates: {e}"))?;
-                if self.mode == Mode::VerifyCa {
-                    Arc::new(AnyName(webpki))
-                } else {
-                    webpki
-                }
-            }
+            Mode::Prefer | Mode::Require => None,
+            Mode::VerifyCa | Mode::VerifyFull => Some(
+                WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(self.roots()?),
+                    provider.clone(),
+                )
+                .build()
+                .map_err(|e| format!("cannot check server certificates: {e}"))?,
+            ),
         };
+        let verifier = Arc::new(Check {
+            chain,
+            names: self.mode == Mode::VerifyFull,
+            algorithms: provider.signature_verification_algorithms,
+        });
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?
@@ -250,24 +250,35 @@ fn certificate_hint(refused: &CertificateError) -> &'static str {
     }
 }
 
-/// `prefer` and `require` without a CA: encrypted, but any certificate is accepted (as
-/// libpq does). Handshake signatures are still checked, so the peer holds the key of the
-/// certificate it showed.
+/// The check of the server's certificate a mode asks for: against the trusted CAs when
+/// there is a `chain` (verify-ca, verify-full), and of the host name too when `names` is set
+/// (verify-full); `prefer` and `require` accept any certificate, as libpq does. Handshake
+/// signatures are always checked, so the peer holds the key of the certificate it showed.
 #[derive(Debug)]
-struct Unchecked {
+struct Check {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    names: bool,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for Unchecked {
+impl ServerCertVerifier for Check {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.names => Ok(ServerCertVerified::assertion()),
+            checked => checked,
+        }
     }
 
     fn verify_tls12_signature(
@@ -290,53 +301,6 @@ impl ServerCertVerifier for Unchecked {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
-    }
-}
-
-/// `verify-ca`: the whole WebPKI check except that the certificate names the host.
-#[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for AnyName {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
     }
 }
 

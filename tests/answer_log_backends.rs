@@ -290,11 +290,15 @@ fn postgres_tls_modes_mean_what_they_mean_to_libpq() {
     let url = common::postgres::fresh_database();
     let ca = common::postgres::test_ca();
     let by_name = url.replace("127.0.0.1", "localhost");
-    // Opens the log on `url`; `Ok(encrypted)` says whether its connection is encrypted.
+    // Opens the log on `url`; `Ok(encrypted)` says whether its connection is encrypted. Each
+    // opening names its connection, as the one before may not have ended on the server yet.
     let open = |url: String| -> Result<bool, String> {
         std::thread::spawn(move || {
+            let name = format!("cairn_{}", uuid::Uuid::new_v4().simple());
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let url = format!("{url}{separator}application_name={name}");
             let log = PostgresLog::open(&url).map_err(|e| e.to_string())?;
-            let ssl = common::postgres::connections_encrypted(&url);
+            let ssl = common::postgres::connections_encrypted(&name);
             drop(log);
             Ok(ssl)
         })

@@ -43,18 +43,16 @@ pub fn test_ca() -> String {
         .expect("skipped: the PostgreSQL test server has no TLS (scripts/test.sh sets it up)")
 }
 
-/// Whether the connections cairn holds to the database of `url` are encrypted (it must
-/// hold at least one).
-pub fn connections_encrypted(url: &str) -> bool {
-    let (_, name) = url.split('?').next().unwrap().rsplit_once('/').unwrap();
+/// Whether the connections named `application_name` are encrypted (there must be one).
+pub fn connections_encrypted(application_name: &str) -> bool {
     let admin = std::env::var("CAIRN_TEST_POSTGRES_URL").unwrap();
     let ssl = query_texts(
         &admin,
         &format!(
             "SELECT s.ssl::TEXT FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
-             WHERE a.datname = '{name}'"
+             WHERE a.application_name = '{application_name}'"
         ),
     );
-    assert!(!ssl.is_empty(), "no connection to {name}");
+    assert!(!ssl.is_empty(), "no connection named {application_name}");
     ssl.iter().all(|s| s == "true")
 }

@@ -38,32 +38,36 @@ enum Mode {
     VerifyFull,
 }
 
+/// Every mode by its name in a URL: one list for parsing, naming and the error message.
+const MODES: [(&str, Mode); 5] = [
+    ("disable", Mode::Disable),
+    ("prefer", Mode::Prefer),
+    ("require", Mode::Require),
+    ("verify-ca", Mode::VerifyCa),
+    ("verify-full", Mode::VerifyFull),
+];
+
 impl Mode {
     fn parse(value: &str) -> Result<Self, String> {
-        Ok(match value {
-            "disable" => Self::Disable,
-            // libpq's `allow` tries plain text first; either way both are accepted.
-            "allow" | "prefer" => Self::Prefer,
-            "require" => Self::Require,
-            "verify-ca" => Self::VerifyCa,
-            "verify-full" => Self::VerifyFull,
-            other => {
-                return Err(format!(
-                    "sslmode={other} is not a mode: use disable, prefer, require, verify-ca or \
-                     verify-full"
-                ));
+        // libpq's `allow` tries plain text first; either way both are accepted.
+        let value = if value == "allow" { "prefer" } else { value };
+        match MODES.iter().find(|(name, _)| *name == value) {
+            Some(&(_, mode)) => Ok(mode),
+            None => {
+                let names: Vec<&str> = MODES.iter().map(|(name, _)| *name).collect();
+                Err(format!(
+                    "sslmode={value} is not a mode: use one of {}",
+                    names.join(", ")
+                ))
             }
-        })
+        }
     }
 
     fn name(self) -> &'static str {
-        match self {
-            Self::Disable => "disable",
-            Self::Prefer => "prefer",
-            Self::Require => "require",
-            Self::VerifyCa => "verify-ca",
-            Self::VerifyFull => "verify-full",
-        }
+        MODES
+            .iter()
+            .find(|(_, mode)| *mode == self)
+            .map_or("?", |(name, _)| name)
     }
 
     /// The nearest mode tokio-postgres itself knows: whether TLS is tried, and required.
